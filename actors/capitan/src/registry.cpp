@@ -1,0 +1,254 @@
+#include "registry.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+namespace armada::capitan::detail {
+
+namespace {
+thread_local int hook_depth = 0;
+
+struct hook_scope {
+  hook_scope() { ++hook_depth; }
+  ~hook_scope() { --hook_depth; }
+};
+} // namespace
+
+bool in_hook() {
+  return hook_depth > 0;
+}
+
+bool observer_impl::wants(const signal& s) const {
+  if (!whitelist)
+    return true;
+  return std::find(whitelist->begin(), whitelist->end(), s) != whitelist->end();
+}
+
+void signal_state::record_schema(const event& e) {
+  std::lock_guard guard{mtx};
+  for (auto& f : e.fields())
+    if (schema.find(f.name()) == schema.end())
+      schema.emplace(f.name(), std::string{f.variant()});
+}
+
+signal_stats signal_state::snapshot() {
+  signal_stats result;
+  result.name = sig.name();
+  result.has_topic_actor = has_topic.load();
+  result.queue_depth = depth.load();
+  result.buffer_size = cfg.load()->buffer_size;
+  result.listeners = listener_count.load();
+  result.emitted = emitted.load();
+  result.delivered = delivered.load();
+  result.hook_errors = hook_errors.load();
+  for (std::size_t i = 0; i < drop_reason_count; ++i)
+    result.drops[i] = drops[i].load();
+  std::lock_guard guard{mtx};
+  result.fields.assign(schema.begin(), schema.end());
+  return result;
+}
+
+registry::registry(caf::actor_system& sys, instance_options opts)
+  : sys(sys), opts(std::move(opts)) {
+  deterministic = dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler()) != nullptr;
+  clock = this->opts.clock ? this->opts.clock : real_clock::shared();
+}
+
+signal_state* registry::find(const signal& s) const {
+  std::shared_lock guard{map_mtx};
+  auto i = signals.find(s.id());
+  return i == signals.end() ? nullptr : i->second.get();
+}
+
+std::vector<signal_state*> registry::all() const {
+  std::vector<signal_state*> result;
+  std::shared_lock guard{map_mtx};
+  result.reserve(signals.size());
+  for (auto& [id, st] : signals)
+    result.push_back(st.get());
+  return result;
+}
+
+const resolved_config* registry::resolve(const signal& s) {
+  // Caller holds cfg_mtx.
+  auto r = std::make_unique<resolved_config>();
+  r->buffer_size = opts.buffer_size;
+  r->policy = opts.policy;
+  if (auto m = cfg.match(s.name())) {
+    r->buffer_size = m->buffer_size.value_or(r->buffer_size);
+    r->disabled = m->disabled.value_or(false);
+    r->min_severity = m->min_severity.value_or(severity::debug);
+    r->max_listeners = m->max_listeners.value_or(0);
+    r->policy = m->policy.value_or(r->policy);
+    r->rate_limit = m->rate_limit.value_or(0);
+    r->burst = static_cast<double>(m->burst.value_or(
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(r->rate_limit))));
+  }
+  configs.push_back(std::move(r));
+  return configs.back().get();
+}
+
+signal_state& registry::get_or_create(const signal& s) {
+  if (auto st = find(s))
+    return *st;
+  signal_state* created = nullptr;
+  {
+    std::unique_lock guard{map_mtx};
+    auto& slot = signals[s.id()];
+    if (slot)
+      return *slot;
+    slot = std::make_unique<signal_state>(s);
+    {
+      std::lock_guard cfg_guard{cfg_mtx};
+      slot->cfg.store(resolve(s));
+    }
+    created = slot.get();
+  }
+  std::vector<std::shared_ptr<observer_impl>> obs;
+  {
+    std::lock_guard guard{obs_mtx};
+    obs = observers;
+  }
+  for (auto& o : obs)
+    if (o->wants(s))
+      attach_observer(o, *created);
+  return *created;
+}
+
+void registry::attach(signal_state& st, const listener_ptr& l) {
+  std::lock_guard guard{st.mtx};
+  auto cfg = st.cfg.load();
+  if (cfg->max_listeners > 0 && st.list->size() >= static_cast<std::size_t>(cfg->max_listeners))
+    throw std::length_error("capitan: signal '" + st.sig.name() + "' already has "
+                            + std::to_string(st.list->size()) + " listeners (max-listeners = "
+                            + std::to_string(cfg->max_listeners)
+                            + "); raise max-listeners in its config or close unused listeners");
+  auto next = std::make_shared<std::vector<listener_ptr>>(*st.list);
+  auto pos = std::lower_bound(next->begin(), next->end(), l,
+                              [](const listener_ptr& a, const listener_ptr& b) { return a->id < b->id; });
+  next->insert(pos, l);
+  st.list = std::move(next);
+  st.listener_count.fetch_add(1);
+  if (st.has_topic.load())
+    caf::anon_send(st.topic, attach_atom::value, l);
+}
+
+void registry::detach(const listener_ptr& l) {
+  if (l->closed.exchange(true))
+    return;
+  auto st = find(l->sig);
+  if (st == nullptr)
+    return;
+  {
+    std::lock_guard guard{st->mtx};
+    auto next = std::make_shared<std::vector<listener_ptr>>(*st->list);
+    auto i = std::find(next->begin(), next->end(), l);
+    if (i == next->end())
+      return;
+    next->erase(i);
+    st->list = std::move(next);
+    st->listener_count.fetch_sub(1);
+    if (st->has_topic.load())
+      caf::anon_send(st->topic, detach_atom::value, l);
+    st->cv.notify_all(); // blocked emitters re-check: the signal may have no listener now
+  }
+}
+
+topic_actor registry::ensure_topic(signal_state& st) {
+  if (st.has_topic.load(std::memory_order_acquire))
+    return st.topic;
+  std::lock_guard guard{st.mtx};
+  if (!st.has_topic.load()) {
+    st.topic = spawn_topic(sys, shared_from_this(), &st, *st.list);
+    st.has_topic.store(true, std::memory_order_release);
+  }
+  return st.topic;
+}
+
+void registry::attach_observer(const std::shared_ptr<observer_impl>& obs, signal_state& st) {
+  listener_ptr l;
+  {
+    std::lock_guard guard{obs->mtx};
+    if (obs->closed.load() || !obs->attached.insert(st.sig.id()).second)
+      return;
+    l = std::make_shared<listener_impl>(obs->id, st.sig, obs->fn, false, true, weak_from_this());
+    obs->listeners.push_back(l);
+  }
+  attach(st, l);
+}
+
+bool registry::take_token(signal_state& st, const resolved_config& cfg) {
+  auto now = clock->now();
+  std::lock_guard guard{st.mtx};
+  if (!st.bucket_started) {
+    st.bucket_started = true;
+    st.tokens = cfg.burst;
+    st.last_refill = now;
+  }
+  auto elapsed = std::chrono::duration<double>(now - st.last_refill).count();
+  if (elapsed > 0) {
+    st.tokens = std::min(cfg.burst, st.tokens + elapsed * cfg.rate_limit);
+    st.last_refill = now;
+  }
+  if (st.tokens >= 1.0) {
+    st.tokens -= 1.0;
+    return true;
+  }
+  return false;
+}
+
+std::size_t registry::deliver(signal_state& st, const std::vector<listener_ptr>& list,
+                              const event& e) {
+  hook_scope scope;
+  std::size_t called = 0;
+  for (auto& l : list) {
+    if (l->once && l->fired.exchange(true))
+      continue;
+    ++called;
+    l->calls.fetch_add(1, std::memory_order_relaxed);
+    try {
+      l->fn(e);
+    } catch (...) {
+      st.hook_errors.fetch_add(1, std::memory_order_relaxed);
+      std::shared_ptr<const hook_error_handler> h;
+      {
+        std::lock_guard guard{handler_mtx};
+        h = handler;
+      }
+      if (h && *h) {
+        try {
+          (*h)(st.sig, std::current_exception());
+        } catch (...) {
+          // A throwing error handler must not take the topic actor down either.
+        }
+      }
+    }
+    if (l->once)
+      detach(l);
+  }
+  return called;
+}
+
+capitan::stats registry::snapshot() const {
+  capitan::stats result;
+  for (auto st : all()) {
+    result.signals.push_back(st->snapshot());
+    if (result.signals.back().has_topic_actor)
+      ++result.topic_actors;
+  }
+  std::sort(result.signals.begin(), result.signals.end(),
+            [](const signal_stats& a, const signal_stats& b) { return a.name < b.name; });
+  {
+    std::lock_guard guard{obs_mtx};
+    for (auto& o : observers)
+      if (!o->closed.load())
+        ++result.observers;
+  }
+  result.shut_down = shut_down.load();
+  return result;
+}
+
+} // namespace armada::capitan::detail

@@ -1,0 +1,163 @@
+#pragma once
+
+// Private: the shared state behind an instance. The broker actor owns it (through a
+// shared_ptr also held by the facade and the topic actors); the data path (emit) reads it
+// without going through the broker, so an emit is one message to one topic actor.
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "armada/capitan/instance.hpp"
+
+namespace armada::capitan::detail {
+
+class registry;
+
+struct listener_impl {
+  std::uint64_t id = 0;
+  capitan::signal sig;
+  callback fn;
+  bool once = false;
+  bool observer = false;
+  std::atomic<bool> fired{false};
+  std::atomic<bool> closed{false};
+  std::atomic<std::uint64_t> calls{0};
+  std::weak_ptr<registry> reg;
+
+  listener_impl(std::uint64_t id, capitan::signal s, callback f, bool once, bool observer,
+                std::weak_ptr<registry> r)
+    : id(id), sig(s), fn(std::move(f)), once(once), observer(observer), reg(std::move(r)) {
+  }
+};
+
+struct observer_impl {
+  std::uint64_t id = 0;
+  callback fn;
+  std::optional<std::vector<signal>> whitelist;
+  std::weak_ptr<registry> reg;
+  std::mutex mtx;
+  std::vector<listener_ptr> listeners;              // guarded by mtx
+  std::unordered_set<const signal_info*> attached;  // guarded by mtx
+  std::atomic<bool> closed{false};
+
+  bool wants(const signal& s) const;
+};
+
+/// The per-signal config in force (immutable once published).
+struct resolved_config {
+  std::int64_t buffer_size = 16;
+  bool disabled = false;
+  severity min_severity = severity::debug;
+  std::int64_t max_listeners = 0;
+  drop_policy policy = drop_policy::block;
+  double rate_limit = 0;
+  double burst = 1;
+};
+
+struct signal_state {
+  explicit signal_state(signal s) : sig(s) {}
+
+  capitan::signal sig;
+  std::atomic<const resolved_config*> cfg{nullptr};
+  std::atomic<std::int64_t> depth{0};
+  std::atomic<std::uint64_t> listener_count{0};
+  std::atomic<std::uint64_t> emitted{0};
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> hook_errors{0};
+  std::array<std::atomic<std::uint64_t>, drop_reason_count> drops{};
+  std::atomic<bool> has_topic{false};
+  std::atomic<int> waiters{0};
+
+  std::mutex mtx; // guards everything below
+  std::condition_variable_any cv;
+  std::shared_ptr<const std::vector<listener_ptr>> list =
+    std::make_shared<const std::vector<listener_ptr>>();
+  topic_actor topic;
+  std::map<std::string, std::string> schema;
+  double tokens = 0;
+  armada::clock::time_point last_refill{};
+  bool bucket_started = false;
+
+  void count_drop(drop_reason r) {
+    drops[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// Wakes emitters blocked on this signal (space, teardown, shutdown, new config).
+  void wake_waiters() {
+    if (waiters.load() > 0) {
+      std::lock_guard guard{mtx};
+      cv.notify_all();
+    }
+  }
+
+  /// Records the keys of `e` in the schema; `seen` is a cache owned by the caller's thread.
+  void record_schema(const event& e);
+
+  signal_stats snapshot();
+};
+
+class registry : public std::enable_shared_from_this<registry> {
+public:
+  registry(caf::actor_system& sys, instance_options opts);
+
+  signal_state* find(const signal& s) const;
+  signal_state& get_or_create(const signal& s);
+  std::vector<signal_state*> all() const;
+
+  /// Adds a listener to a signal (ordered by id); throws std::length_error at max_listeners.
+  void attach(signal_state& st, const listener_ptr& l);
+  /// Removes a listener: no new deliveries, queued ones still happen (topic detaches in order).
+  void detach(const listener_ptr& l);
+
+  topic_actor ensure_topic(signal_state& st);
+  void attach_observer(const std::shared_ptr<observer_impl>& obs, signal_state& st);
+  const resolved_config* resolve(const signal& s);
+  bool take_token(signal_state& st, const resolved_config& cfg);
+
+  /// Calls the listeners of `list` with `e` on the calling thread; returns hooks called.
+  std::size_t deliver(signal_state& st, const std::vector<listener_ptr>& list, const event& e);
+
+  capitan::stats snapshot() const;
+
+  caf::actor_system& sys;
+  instance_options opts;
+  bool deterministic = false;
+  std::shared_ptr<armada::clock> clock;
+  std::atomic<bool> shut_down{false};
+  std::atomic<std::uint64_t> next_id{1};
+  std::mutex lifecycle_mtx; // serializes drain/shutdown
+
+  mutable std::shared_mutex map_mtx;
+  std::unordered_map<const signal_info*, std::unique_ptr<signal_state>> signals;
+
+  std::mutex cfg_mtx;
+  capitan::config cfg;
+  std::deque<std::unique_ptr<resolved_config>> configs; // kept alive: emitters read them
+
+  mutable std::mutex obs_mtx;
+  std::vector<std::shared_ptr<observer_impl>> observers;
+
+  std::mutex handler_mtx;
+  std::shared_ptr<const hook_error_handler> handler;
+};
+
+/// True on a thread that is currently running a capitan hook (such a thread never blocks in
+/// emit and never drains).
+bool in_hook();
+
+topic_actor spawn_topic(caf::actor_system& sys, std::shared_ptr<registry> reg, signal_state* st,
+                        std::vector<listener_ptr> initial);
+
+broker_actor spawn_broker(caf::actor_system& sys, std::shared_ptr<registry> reg);
+
+} // namespace armada::capitan::detail

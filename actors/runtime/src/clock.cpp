@@ -1,0 +1,169 @@
+#include "armada/runtime/clock.hpp"
+
+#include <vector>
+
+namespace armada {
+
+// -- real_clock ---------------------------------------------------------------
+
+real_clock::real_clock() = default;
+
+real_clock::~real_clock() {
+  if (worker_.joinable()) {
+    worker_.request_stop();
+    cv_.notify_all();
+    worker_.join();
+  }
+}
+
+clock::time_point real_clock::now() const {
+  return std::chrono::steady_clock::now();
+}
+
+std::chrono::system_clock::time_point real_clock::wall_now() const {
+  return std::chrono::system_clock::now();
+}
+
+clock::timer_id real_clock::schedule(time_point when, std::function<void()> fn) {
+  std::lock_guard guard{mtx_};
+  if (!worker_.joinable())
+    worker_ = std::jthread{[this](std::stop_token st) { run(st); }};
+  auto id = next_id_++;
+  timers_.emplace(when, std::make_pair(id, std::move(fn)));
+  cv_.notify_all();
+  return id;
+}
+
+bool real_clock::cancel(timer_id id) {
+  std::lock_guard guard{mtx_};
+  for (auto i = timers_.begin(); i != timers_.end(); ++i) {
+    if (i->second.first == id) {
+      timers_.erase(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool real_clock::sleep_until(time_point when, std::stop_token stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock{m};
+  cv.wait_until(lock, stop, when, [] { return false; });
+  return !stop.stop_requested();
+}
+
+void real_clock::run(std::stop_token stop) {
+  std::unique_lock lock{mtx_};
+  while (!stop.stop_requested()) {
+    if (timers_.empty()) {
+      cv_.wait(lock, stop, [this] { return !timers_.empty(); });
+      continue;
+    }
+    auto next = timers_.begin()->first;
+    if (std::chrono::steady_clock::now() < next) {
+      cv_.wait_until(lock, stop, next, [] { return false; });
+      continue;
+    }
+    auto fn = std::move(timers_.begin()->second.second);
+    timers_.erase(timers_.begin());
+    lock.unlock();
+    fn();
+    lock.lock();
+  }
+}
+
+std::shared_ptr<real_clock> real_clock::shared() {
+  static auto instance = std::make_shared<real_clock>();
+  return instance;
+}
+
+// -- manual_clock -------------------------------------------------------------
+
+manual_clock::manual_clock(time_point start)
+  : now_(start), wall_start_(std::chrono::system_clock::now()), start_(start) {
+}
+
+clock::time_point manual_clock::now() const {
+  std::lock_guard guard{mtx_};
+  return now_;
+}
+
+std::chrono::system_clock::time_point manual_clock::wall_now() const {
+  std::lock_guard guard{mtx_};
+  return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+}
+
+clock::timer_id manual_clock::schedule(time_point when, std::function<void()> fn) {
+  std::lock_guard guard{mtx_};
+  auto id = next_id_++;
+  timers_.emplace(when, std::make_pair(id, std::move(fn)));
+  cv_.notify_all();
+  return id;
+}
+
+bool manual_clock::cancel(timer_id id) {
+  std::lock_guard guard{mtx_};
+  for (auto i = timers_.begin(); i != timers_.end(); ++i) {
+    if (i->second.first == id) {
+      timers_.erase(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool manual_clock::sleep_until(time_point when, std::stop_token stop) {
+  std::unique_lock lock{mtx_};
+  ++sleepers_;
+  cv_.notify_all();
+  bool reached = cv_.wait(lock, stop, [&] { return now_ >= when; });
+  --sleepers_;
+  return reached;
+}
+
+void manual_clock::advance(duration d) {
+  time_point target;
+  {
+    std::lock_guard guard{mtx_};
+    target = now_ + d;
+  }
+  set(target);
+}
+
+void manual_clock::set(time_point t) {
+  std::unique_lock lock{mtx_};
+  // Run due timers in order, moving time to each timer's deadline first, so a timer that
+  // schedules another one within the window sees it run too.
+  while (!timers_.empty() && timers_.begin()->first <= t) {
+    auto when = timers_.begin()->first;
+    if (when > now_)
+      now_ = when;
+    auto fn = std::move(timers_.begin()->second.second);
+    timers_.erase(timers_.begin());
+    cv_.notify_all();
+    lock.unlock();
+    fn();
+    lock.lock();
+  }
+  if (t > now_)
+    now_ = t;
+  cv_.notify_all();
+}
+
+std::size_t manual_clock::sleepers() const {
+  std::lock_guard guard{mtx_};
+  return sleepers_;
+}
+
+std::size_t manual_clock::pending_timers() const {
+  std::lock_guard guard{mtx_};
+  return timers_.size();
+}
+
+bool manual_clock::wait_for_waiters(std::size_t n, std::chrono::milliseconds deadline) const {
+  std::unique_lock lock{mtx_};
+  return cv_.wait_for(lock, deadline, [&] { return sleepers_ + timers_.size() >= n; });
+}
+
+} // namespace armada

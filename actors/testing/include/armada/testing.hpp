@@ -1,0 +1,7 @@
+#pragma once
+
+/// armada::testing: helpers for users' own tests (see docs/testing.md).
+
+#include "armada/testing/deterministic_fixture.hpp"
+#include "armada/testing/event_capture.hpp"
+#include "armada/testing/servers.hpp"
