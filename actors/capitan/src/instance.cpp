@@ -1,5 +1,6 @@
 #include "armada/capitan/instance.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include <caf/actor_system_config.hpp>
@@ -7,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "armada/runtime.hpp"
 #include "registry.hpp"
 
 namespace armada::capitan {
@@ -292,7 +294,7 @@ bool instance::is_shut_down() const {
   return reg_->shut_down.load();
 }
 
-capitan::stats instance::stats() const {
+capitan::instance_stats instance::stats() const {
   return reg_->snapshot();
 }
 
@@ -309,18 +311,31 @@ namespace {
 std::atomic<instance*> default_override{nullptr};
 
 struct default_holder {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
+  std::unique_ptr<armada::config> cfg = std::make_unique<armada::config>();
+  caf::actor_system sys{*cfg};
   instance inst{sys};
 };
+
+default_holder* the_default_holder = nullptr;
+
+void shut_down_default_instance() {
+  the_default_holder->inst.shutdown();
+}
 
 } // namespace
 
 instance& default_instance() {
   if (auto p = default_override.load())
     return *p;
-  static default_holder holder;
-  return holder.inst;
+  // Created on first use and never destroyed: CAF 0.17's actor_system cannot be destroyed after
+  // main returned. An atexit handler shuts the instance down (delivering what is queued), so
+  // nothing emitted before exit is lost; the actor system's threads end with the process.
+  static default_holder* holder = [] {
+    the_default_holder = new default_holder;
+    std::atexit(shut_down_default_instance);
+    return the_default_holder;
+  }();
+  return holder->inst;
 }
 
 void set_default_instance(instance* inst) {

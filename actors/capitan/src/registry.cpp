@@ -44,6 +44,7 @@ signal_stats signal_state::snapshot() {
   result.emitted = emitted.load();
   result.delivered = delivered.load();
   result.hook_errors = hook_errors.load();
+  result.waiting_emitters = waiters.load();
   for (std::size_t i = 0; i < drop_reason_count; ++i)
     result.drops[i] = drops[i].load();
   std::lock_guard guard{mtx};
@@ -232,8 +233,8 @@ std::size_t registry::deliver(signal_state& st, const std::vector<listener_ptr>&
   return called;
 }
 
-capitan::stats registry::snapshot() const {
-  capitan::stats result;
+capitan::instance_stats registry::snapshot() const {
+  capitan::instance_stats result;
   for (auto st : all()) {
     result.signals.push_back(st->snapshot());
     if (result.signals.back().has_topic_actor)

@@ -127,7 +127,7 @@ public:
   /// Calls the listeners of `list` with `e` on the calling thread; returns hooks called.
   std::size_t deliver(signal_state& st, const std::vector<listener_ptr>& list, const event& e);
 
-  capitan::stats snapshot() const;
+  capitan::instance_stats snapshot() const;
 
   caf::actor_system& sys;
   instance_options opts;

@@ -21,29 +21,29 @@ std::uint64_t signal_stats::dropped() const {
   return std::accumulate(drops.begin(), drops.end(), std::uint64_t{0});
 }
 
-const signal_stats* stats::find(const signal& s) const {
+const signal_stats* instance_stats::find(const signal& s) const {
   for (auto& x : signals)
     if (x.name == s.name())
       return &x;
   return nullptr;
 }
 
-std::uint64_t stats::emitted(const signal& s) const {
+std::uint64_t instance_stats::emitted(const signal& s) const {
   auto x = find(s);
   return x ? x->emitted : 0;
 }
 
-std::uint64_t stats::delivered(const signal& s) const {
+std::uint64_t instance_stats::delivered(const signal& s) const {
   auto x = find(s);
   return x ? x->delivered : 0;
 }
 
-std::uint64_t stats::dropped(const signal& s, drop_reason r) const {
+std::uint64_t instance_stats::dropped(const signal& s, drop_reason r) const {
   auto x = find(s);
   return x ? x->dropped(r) : 0;
 }
 
-std::uint64_t stats::dropped(drop_reason r) const {
+std::uint64_t instance_stats::dropped(drop_reason r) const {
   std::uint64_t total = 0;
   for (auto& x : signals)
     total += x.dropped(r);

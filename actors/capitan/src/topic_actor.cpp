@@ -22,6 +22,9 @@ using topic_pointer = topic_actor::stateful_pointer<topic_actor_state>;
 
 void on_event(topic_pointer self, const event& e) {
   auto& s = self->state;
+  // The event leaves the queue now: the bound counts waiting events, not the one in the hooks.
+  s.st->depth.fetch_sub(1);
+  s.st->wake_waiters();
   if (e.cancelled()) {
     s.st->count_drop(drop_reason::cancelled);
   } else {
@@ -34,8 +37,6 @@ void on_event(topic_pointer self, const event& e) {
     s.reg->deliver(*s.st, s.listeners, e);
     s.st->delivered.fetch_add(1, std::memory_order_relaxed);
   }
-  s.st->depth.fetch_sub(1);
-  s.st->wake_waiters();
 }
 
 } // namespace

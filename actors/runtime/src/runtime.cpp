@@ -44,7 +44,11 @@ std::vector<std::string> environment_arguments(char** envp) {
         key += static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
       }
     }
-    result.push_back("--" + key + "=" + std::string{entry.substr(eq + 1)});
+    auto value = entry.substr(eq + 1);
+    if (value == "true")
+      result.push_back("--" + key); // CAF takes boolean options as flags
+    else if (value != "false")
+      result.push_back("--" + key + "=" + std::string{value});
   }
   return result;
 }
@@ -59,8 +63,17 @@ caf::error config::load(std::vector<std::string> args) {
       explicit_file = true;
   if (!explicit_file && std::filesystem::exists("armada.ini"))
     ini = "armada.ini";
-  if (auto err = parse(std::move(args), ini))
-    return err;
+  if (auto err = parse(args, ini)) {
+    std::string arg;
+    auto& ctx = err.context();
+    for (auto& a : args)
+      if (caf::to_string(ctx).find(a) != std::string::npos)
+        arg = a;
+    return armada::make_error(1, caf::atom("runtime"),
+                              "invalid option " + (arg.empty() ? caf::to_string(err) : "'" + arg + "'")
+                                + ": run with --help for the list of options (boolean options "
+                                  "are flags: write --name, not --name=true)");
+  }
   if (capitan_buffer_size <= 0)
     return armada::make_error(1, caf::atom("runtime"),
                            "capitan.buffer-size must be a positive number of events, got "

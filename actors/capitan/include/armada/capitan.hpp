@@ -50,7 +50,7 @@ inline observer observe(callback fn) {
 inline observer observe(callback fn, std::vector<signal> whitelist) {
   return default_instance().observe(std::move(fn), std::move(whitelist));
 }
-inline capitan::stats stats() {
+inline capitan::instance_stats stats() {
   return default_instance().stats();
 }
 inline void drain() {

@@ -59,7 +59,7 @@ struct topic_state {
 
 /// What `get_state` on the broker actor returns.
 struct broker_state {
-  capitan::stats stats;
+  capitan::instance_stats stats;
   bool sync = false;
   bool deterministic = false;
 
@@ -86,7 +86,7 @@ using broker_actor = caf::typed_actor<
 CAF_BEGIN_TYPE_ID_BLOCK(armada_capitan, armada::capitan_first_type_id)
   CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::listener_info))
   CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::signal_stats))
-  CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::stats))
+  CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::instance_stats))
   CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::topic_state))
   CAF_ADD_TYPE_ID(armada_capitan, (armada::capitan::broker_state))
 CAF_END_TYPE_ID_BLOCK(armada_capitan)

@@ -22,13 +22,13 @@ enum class drop_policy : std::uint8_t {
 /// Settings of one signal (or of every signal a glob matches). Unset members keep the
 /// instance defaults.
 struct signal_config {
-  std::optional<std::int64_t> buffer_size; ///< queue bound in events, > 0 (default 16)
-  std::optional<bool> disabled;            ///< drop every emit (counted as `disabled`)
-  std::optional<severity> min_severity;    ///< drop emits below this (counted as `severity`)
-  std::optional<std::int64_t> max_listeners; ///< hooks beyond this fail; 0 = unlimited
-  std::optional<drop_policy> policy;       ///< what a full queue does (default block)
-  std::optional<double> rate_limit;        ///< events per second, token bucket; 0 = off
-  std::optional<std::int64_t> burst;       ///< bucket size (default: max(1, rate_limit))
+  std::optional<std::int64_t> buffer_size{}; ///< queue bound in events, > 0 (default 16)
+  std::optional<bool> disabled{};            ///< drop every emit (counted as `disabled`)
+  std::optional<severity> min_severity{};    ///< drop emits below this (counted as `severity`)
+  std::optional<std::int64_t> max_listeners{}; ///< hooks beyond this fail; 0 = unlimited
+  std::optional<drop_policy> policy{};       ///< what a full queue does (default block)
+  std::optional<double> rate_limit{};        ///< events per second, token bucket; 0 = off
+  std::optional<std::int64_t> burst{};       ///< bucket size (default: max(1, rate_limit))
 };
 
 /// Per-signal configuration by exact name or glob (`*`, `?`, `[...]`). For a signal, an exact

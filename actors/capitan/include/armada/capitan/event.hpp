@@ -15,13 +15,13 @@ namespace armada::capitan {
 /// for a blocking emit, and the trace and correlation ids that herald carries across processes.
 struct context {
   /// When stop is requested, a queued event is skipped and a blocked emit returns.
-  std::stop_token cancel;
+  std::stop_token cancel{};
   /// A blocked emit (full `block` queue) gives up at this time (steady clock).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   /// W3C trace id (32 hex digits), or empty.
-  std::string trace_id;
+  std::string trace_id{};
   /// Correlation id of a request/response exchange, or empty.
-  std::string correlation_id;
+  std::string correlation_id{};
 };
 
 /// An emitted event: signal, timestamp (taken when emit starts), severity, fields and context.

@@ -85,7 +85,7 @@ struct instance_options {
   std::int64_t buffer_size = 16;
   drop_policy policy = drop_policy::block;
   /// Clock of rate limiters; the process clock when null.
-  std::shared_ptr<armada::clock> clock;
+  std::shared_ptr<armada::clock> clock{};
 };
 
 /// A capitan instance: a broker actor, one topic actor per signal, and the facade around them.
@@ -178,7 +178,7 @@ public:
   // -- inspection ---------------------------------------------------------------
 
   /// Counters per signal (see `stats`). Same content as `get_state` on the broker actor.
-  capitan::stats stats() const;
+  capitan::instance_stats stats() const;
 
   broker_actor broker() const { return broker_; }
 

@@ -30,6 +30,7 @@ struct signal_stats {
   std::uint64_t emitted = 0;        ///< emit calls, dropped or not
   std::uint64_t delivered = 0;      ///< events handed to the hooks
   std::uint64_t hook_errors = 0;    ///< hooks that threw
+  std::int64_t waiting_emitters = 0; ///< emitters blocked on a full `block` queue right now
   std::array<std::uint64_t, drop_reason_count> drops{};
   /// Field schema: every key seen on this signal with its variant ("order_id" → "string").
   std::vector<std::pair<std::string, std::string>> fields;
@@ -40,12 +41,12 @@ struct signal_stats {
   template <class Inspector>
   friend auto inspect(Inspector& f, signal_stats& x) {
     return f(x.name, x.has_topic_actor, x.queue_depth, x.buffer_size, x.listeners, x.emitted,
-             x.delivered, x.hook_errors, x.drops, x.fields);
+             x.delivered, x.hook_errors, x.waiting_emitters, x.drops, x.fields);
   }
 };
 
 /// Counters of a capitan instance, one entry per signal seen, sorted by name.
-struct stats {
+struct instance_stats {
   std::vector<signal_stats> signals;
   std::uint64_t topic_actors = 0;
   std::uint64_t observers = 0;
@@ -60,7 +61,7 @@ struct stats {
   std::uint64_t dropped(drop_reason r) const;
 
   template <class Inspector>
-  friend auto inspect(Inspector& f, stats& x) {
+  friend auto inspect(Inspector& f, instance_stats& x) {
     return f(x.signals, x.topic_actors, x.observers, x.shut_down);
   }
 };

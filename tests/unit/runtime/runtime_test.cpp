@@ -1,0 +1,132 @@
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "armada/runtime.hpp"
+#include "armada/runtime/error.hpp"
+
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+using namespace armada;
+using namespace std::chrono_literals;
+
+TEST(uuid, random_ids_are_version_4_with_the_rfc_variant_and_distinct) {
+  std::set<uuid> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = uuid::random();
+    EXPECT_EQ(id.version(), 4);
+    EXPECT_EQ(id.bytes()[8] & 0xC0, 0x80);
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+}
+
+TEST(uuid, the_text_form_round_trips_and_garbage_does_not_parse) {
+  auto id = uuid::random();
+  auto text = id.to_string();
+  ASSERT_EQ(text.size(), 36u);
+  EXPECT_EQ(uuid::parse(text), id);
+  EXPECT_EQ(uuid::parse("not-a-uuid"), std::nullopt);
+  EXPECT_EQ(uuid::parse("123e4567-e89b-12d3-a456-42661417400g"), std::nullopt);
+  EXPECT_TRUE(uuid{}.is_nil());
+}
+
+TEST(manual_clock, timers_run_in_time_order_when_time_advances) {
+  manual_clock clk;
+  std::vector<int> fired;
+  auto t0 = clk.now();
+  clk.schedule(t0 + 30ms, [&] { fired.push_back(3); });
+  clk.schedule(t0 + 10ms, [&] { fired.push_back(1); });
+  auto cancelled = clk.schedule(t0 + 20ms, [&] { fired.push_back(2); });
+  EXPECT_TRUE(clk.cancel(cancelled));
+  clk.advance(15ms);
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+  clk.advance(15ms);
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(clk.now(), t0 + 30ms);
+  EXPECT_FALSE(clk.cancel(cancelled));
+}
+
+TEST(manual_clock, a_sleeper_wakes_when_time_reaches_its_deadline_or_when_stopped) {
+  manual_clock clk;
+  bool reached = false;
+  std::jthread sleeper{[&] { reached = clk.sleep_for(1s); }};
+  ASSERT_TRUE(clk.wait_for_waiters(1));
+  clk.advance(999ms);
+  EXPECT_EQ(clk.sleepers(), 1u);
+  clk.advance(1ms);
+  sleeper.join();
+  EXPECT_TRUE(reached);
+
+  std::stop_source stop;
+  bool stopped_result = true;
+  std::jthread stopped{[&] { stopped_result = clk.sleep_for(1h, stop.get_token()); }};
+  ASSERT_TRUE(clk.wait_for_waiters(1));
+  stop.request_stop();
+  stopped.join();
+  EXPECT_FALSE(stopped_result);
+}
+
+TEST(real_clock, a_scheduled_timer_runs_on_the_shared_timer_thread) {
+  auto clk = real_clock::shared();
+  std::mutex m;
+  std::condition_variable cv;
+  bool ran = false;
+  clk->schedule(clk->now() + 1ms, [&] {
+    std::lock_guard g{m};
+    ran = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock{m};
+  EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return ran; }));
+}
+
+TEST(config, environment_variables_map_to_dotted_options) {
+  std::string a = "ARMADA_SCHEDULER__MAX_THREADS=3";
+  std::string b = "ARMADA_CAPITAN__BUFFER_SIZE=32";
+  std::string c = "PATH=/usr/bin";
+  char* env[] = {a.data(), b.data(), c.data(), nullptr};
+  auto args = environment_arguments(env);
+  EXPECT_EQ(args, (std::vector<std::string>{"--scheduler.max-threads=3", "--capitan.buffer-size=32"}));
+}
+
+TEST(config, the_command_line_and_environment_set_armada_options) {
+  setenv("ARMADA_CAPITAN__BUFFER_SIZE", "32", 1);
+  setenv("ARMADA_CAPITAN__SYNC", "true", 1);
+  config cfg;
+  ASSERT_FALSE(cfg.load(std::vector<std::string>{}));
+  EXPECT_EQ(cfg.capitan_buffer_size, 32);
+  EXPECT_TRUE(cfg.capitan_sync);
+  config cli_wins;
+  ASSERT_FALSE(cli_wins.load({"--capitan.buffer-size=8"}));
+  EXPECT_EQ(cli_wins.capitan_buffer_size, 8);
+  unsetenv("ARMADA_CAPITAN__BUFFER_SIZE");
+  unsetenv("ARMADA_CAPITAN__SYNC");
+}
+
+TEST(config, a_bad_option_value_is_an_error_not_a_crash) {
+  config cfg;
+  auto err = cfg.load({"--capitan.buffer-size=-4"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("capitan.buffer-size must be a positive number"), std::string::npos)
+    << describe(err);
+}
+
+TEST(config, an_unknown_option_is_an_error_that_names_it) {
+  config cfg;
+  auto err = cfg.load({"--capitan.bufer-size=4"});
+  ASSERT_TRUE(err) << "an unknown option was accepted";
+  EXPECT_NE(describe(err).find("'--capitan.bufer-size=4'"), std::string::npos) << describe(err);
+}
+
+TEST(runtime, start_brings_up_an_actor_system_with_the_parsed_configuration) {
+  char prog[] = "armada-test";
+  char opt[] = "--capitan.buffer-size=64";
+  char* argv[] = {prog, opt, nullptr};
+  auto rt = runtime::start(2, argv);
+  ASSERT_TRUE(rt) << describe(rt.error());
+  EXPECT_EQ((*rt)->cfg().capitan_buffer_size, 64);
+  EXPECT_GT((*rt)->system().scheduler().num_workers(), 0u);
+}
