@@ -1,7 +1,9 @@
 #include "armada/capitan/instance.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
@@ -33,18 +35,7 @@ bool listener::closed() const {
 namespace {
 
 void drain_topic(detail::registry& reg, signal_state& st) {
-  if (!st.has_topic.load())
-    return;
-  if (detail::in_hook())
-    throw std::logic_error("capitan: drain() called from inside a hook would wait for itself; "
-                           "drain from outside the hooks");
-  if (reg.deterministic) {
-    dynamic_cast<caf::scheduler::test_coordinator&>(reg.sys.scheduler()).run();
-    return;
-  }
-  caf::scoped_actor self{reg.sys};
-  self->request(st.topic, caf::infinite, drain_atom::value)
-    .receive([](bool) {}, [](caf::error&) {});
+  reg.drain_signal(st);
 }
 
 } // namespace
@@ -102,75 +93,115 @@ bool instance::sync() const {
 
 emit_result instance::emit_with(std::shared_ptr<const context> ctx, const signal& s,
                                 severity level, std::vector<field> fields) {
-  auto timestamp = std::chrono::system_clock::now();
-  auto& st = reg_->get_or_create(s);
+  return emit_tracked(std::move(ctx), s, level, std::move(fields), nullptr);
+}
+
+namespace {
+
+// A per-thread cache of the last signals a thread emitted on, keyed by registry id and signal,
+// so the common emit does not touch the registry's map lock.
+struct cache_entry {
+  std::uint64_t registry = 0;
+  const detail::signal_info* sig = nullptr;
+  signal_state* st = nullptr;
+};
+constexpr std::size_t cache_size = 16;
+thread_local std::array<cache_entry, cache_size> emit_cache{};
+
+signal_state& lookup(detail::registry& reg, const signal& s) {
+  auto& slot = emit_cache[(reinterpret_cast<std::uintptr_t>(s.id()) >> 4) % cache_size];
+  if (slot.registry == reg.id && slot.sig == s.id())
+    return *slot.st;
+  auto& st = reg.get_or_create(s);
+  slot = cache_entry{reg.id, s.id(), &st};
+  return st;
+}
+
+} // namespace
+
+emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const signal& s,
+                                   severity level, std::vector<field> fields,
+                                   delivery_callback done, std::optional<time_point> ts) {
+  auto timestamp = ts ? *ts : std::chrono::system_clock::now();
+  auto& st = lookup(*reg_, s);
   st.emitted.fetch_add(1, std::memory_order_relaxed);
-  auto drop = [&](drop_reason r) {
+  auto drop = [&st](drop_reason r, const delivery_callback& cb) {
     st.count_drop(r);
+    if (cb)
+      cb(delivery{false, r, 0, 0, nullptr});
     return emit_result{false, r};
   };
   if (reg_->shut_down.load(std::memory_order_relaxed))
-    return drop(drop_reason::shutdown);
+    return drop(drop_reason::shutdown, done);
   auto cfg = st.cfg.load(std::memory_order_acquire);
   if (cfg->disabled)
-    return drop(drop_reason::disabled);
+    return drop(drop_reason::disabled, done);
   if (level < cfg->min_severity)
-    return drop(drop_reason::severity);
+    return drop(drop_reason::severity, done);
   if (ctx && ctx->cancel.stop_requested())
-    return drop(drop_reason::cancelled);
+    return drop(drop_reason::cancelled, done);
   if (cfg->rate_limit > 0 && !reg_->take_token(st, *cfg))
-    return drop(drop_reason::rate_limit);
+    return drop(drop_reason::rate_limit, done);
   if (st.listener_count.load(std::memory_order_acquire) == 0)
-    return drop(drop_reason::no_listener);
-  auto ev = event::make(s, level, std::move(fields), std::move(ctx), timestamp);
+    return drop(drop_reason::no_listener, done);
+  auto ev = event{std::make_shared<const event::data>(event::data{
+    s, timestamp, level, std::move(fields), std::move(ctx), false, std::move(done)})};
+  auto& cb = ev.get()->on_delivered;
   if (reg_->opts.sync) {
-    std::shared_ptr<const std::vector<listener_ptr>> list;
-    {
-      std::lock_guard guard{st.mtx};
-      list = st.list;
-      for (auto& f : ev.fields())
-        if (st.schema.find(f.name()) == st.schema.end())
-          st.schema.emplace(f.name(), std::string{f.variant()});
-    }
-    reg_->deliver(st, *list, ev);
+    if (!ev.fields().empty())
+      st.record_schema(ev);
+    auto report = reg_->deliver(st, st.current_list(), ev);
     st.delivered.fetch_add(1, std::memory_order_relaxed);
+    if (cb)
+      cb(report);
     return emit_result{true, std::nullopt};
   }
   auto topic = reg_->ensure_topic(st);
-  // Reserve a slot in the bounded queue.
-  if (st.depth.fetch_add(1) >= cfg->buffer_size && !reg_->deterministic && !detail::in_hook()) {
-    st.depth.fetch_sub(1);
-    if (cfg->policy == drop_policy::drop_newest)
-      return drop(drop_reason::queue_full);
+  std::unique_lock lock{st.q_mtx};
+  if (st.depth_locked() >= cfg->buffer_size && !reg_->deterministic && !detail::in_hook()) {
+    // Full. An emitter inside a hook or under the deterministic scheduler never waits (it
+    // would wait for itself); everyone else follows the policy.
+    if (cfg->policy == drop_policy::drop_newest) {
+      lock.unlock();
+      return drop(drop_reason::queue_full, cb);
+    }
     auto& c = ev.get()->ctx;
     std::stop_token token = c ? c->cancel : std::stop_token{};
     auto deadline = c ? c->deadline : std::chrono::steady_clock::time_point::max();
-    std::unique_lock lock{st.mtx};
     st.waiters.fetch_add(1);
     std::optional<drop_reason> outcome;
+    constexpr int max_spins = 64;
+    int spins = 0;
     for (;;) {
       auto now_cfg = st.cfg.load();
-      if (reg_->shut_down.load()) {
+      if (reg_->shut_down.load())
         outcome = drop_reason::shutdown;
-      } else if (token.stop_requested()) {
+      else if (token.stop_requested())
         outcome = drop_reason::cancelled;
-      } else if (st.listener_count.load() == 0) {
+      else if (st.listener_count.load() == 0)
         outcome = drop_reason::no_listener;
-      } else {
-        auto d = st.depth.load();
-        if (d < now_cfg->buffer_size && st.depth.compare_exchange_strong(d, d + 1))
-          break; // slot reserved
-        if (now_cfg->policy == drop_policy::drop_newest || now_cfg->disabled)
-          outcome = now_cfg->disabled ? drop_reason::disabled : drop_reason::queue_full;
-        else if (std::chrono::steady_clock::now() >= deadline)
-          outcome = drop_reason::queue_full;
-      }
+      else if (now_cfg->disabled)
+        outcome = drop_reason::disabled;
+      else if (st.depth_locked() < now_cfg->buffer_size)
+        break; // room
+      else if (now_cfg->policy == drop_policy::drop_newest
+               || std::chrono::steady_clock::now() >= deadline)
+        outcome = drop_reason::queue_full;
       if (outcome)
         break;
       auto ready = [&] {
         return reg_->shut_down.load() || st.listener_count.load() == 0
-               || st.depth.load() < st.cfg.load()->buffer_size || st.cfg.load() != now_cfg;
+               || st.depth_locked() < st.cfg.load()->buffer_size || st.cfg.load() != now_cfg;
       };
+      if (spins < max_spins) {
+        // The consumer usually frees a whole batch within microseconds: yield a little before
+        // paying for a sleep and a wake-up.
+        ++spins;
+        lock.unlock();
+        std::this_thread::yield();
+        lock.lock();
+        continue;
+      }
       if (deadline == std::chrono::steady_clock::time_point::max())
         st.cv.wait(lock, token, ready);
       else
@@ -179,10 +210,16 @@ emit_result instance::emit_with(std::shared_ptr<const context> ctx, const signal
     st.waiters.fetch_sub(1);
     if (outcome) {
       lock.unlock();
-      return drop(*outcome);
+      return drop(*outcome, cb);
     }
   }
-  caf::anon_send(topic, std::move(ev));
+  st.pending.push_back(detail::queue_item{detail::queue_item::kind::event, std::move(ev), nullptr});
+  ++st.pending_events;
+  bool wake = !st.scheduled;
+  st.scheduled = true;
+  lock.unlock();
+  if (wake)
+    caf::anon_send(topic, wake_atom::value);
   return emit_result{true, std::nullopt};
 }
 
@@ -190,12 +227,11 @@ std::size_t instance::replay(const event& e) {
   if (!e.valid())
     return 0;
   auto& st = reg_->get_or_create(e.signal());
-  std::shared_ptr<const std::vector<listener_ptr>> list;
-  {
-    std::lock_guard guard{st.mtx};
-    list = st.list;
-  }
-  return reg_->deliver(st, *list, e.as_replay());
+  auto& list = st.current_list();
+  auto copy = std::make_shared<event::data>(*e.get());
+  copy->replay = true;
+  copy->on_delivered = nullptr; // a replay reports to nobody
+  return reg_->deliver(st, list, event{std::move(copy)}).hooks;
 }
 
 listener instance::hook(const signal& s, callback fn) {
@@ -259,29 +295,53 @@ caf::error instance::apply(const config& cfg) {
       st->cfg.store(reg_->resolve(st->sig), std::memory_order_release);
   }
   for (auto st : reg_->all()) {
-    std::lock_guard guard{st->mtx};
-    st->bucket_started = false; // a new rate starts with a full bucket
-    st->cv.notify_all();
+    {
+      std::lock_guard guard{st->mtx};
+      st->bucket_started = false; // a new rate starts with a full bucket
+    }
+    st->wake_waiters();
   }
   return caf::none;
 }
 
+namespace {
+
+// Drains every signal at once: all requests out, then all replies in.
+void drain_all(detail::registry& reg) {
+  std::vector<topic_actor> topics;
+  for (auto st : reg.all())
+    if (st->has_topic.load())
+      topics.push_back(st->topic);
+  if (topics.empty())
+    return;
+  if (detail::in_hook())
+    throw std::logic_error("capitan: drain() called from inside a hook would wait for itself; "
+                           "drain from outside the hooks");
+  if (reg.deterministic) {
+    dynamic_cast<caf::scheduler::test_coordinator&>(reg.sys.scheduler()).run();
+    return;
+  }
+  caf::scoped_actor self{reg.sys};
+  for (auto& t : topics)
+    self->send(t, drain_atom::value);
+  std::size_t replies = 0;
+  self->receive_for(replies, topics.size())([](bool) {}, [](caf::error&) {});
+}
+
+} // namespace
+
 void instance::drain() {
   std::lock_guard guard{reg_->lifecycle_mtx};
-  for (auto st : reg_->all())
-    drain_topic(*reg_, *st);
+  drain_all(*reg_);
 }
 
 void instance::shutdown() {
   std::lock_guard guard{reg_->lifecycle_mtx};
   if (reg_->shut_down.exchange(true))
     return;
-  for (auto st : reg_->all()) {
-    std::lock_guard g{st->mtx};
-    st->cv.notify_all();
-  }
   for (auto st : reg_->all())
-    drain_topic(*reg_, *st);
+    st->wake_waiters();
+  drain_all(*reg_);
   for (auto st : reg_->all())
     if (st->has_topic.load())
       caf::anon_send_exit(st->topic, caf::exit_reason::user_shutdown);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 #include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 namespace armada::capitan::detail {
@@ -28,7 +30,17 @@ bool observer_impl::wants(const signal& s) const {
 }
 
 void signal_state::record_schema(const event& e) {
+  // FNV-1a over the field names: equal to the last recorded set → nothing new to learn.
+  std::uint64_t h = 1469598103934665603ULL;
+  for (auto& f : e.fields()) {
+    for (auto c : f.name())
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ 0xFF) * 1099511628211ULL;
+  }
+  if (h == schema_signature.load(std::memory_order_relaxed))
+    return;
   std::lock_guard guard{mtx};
+  schema_signature.store(h, std::memory_order_relaxed);
   for (auto& f : e.fields())
     if (schema.find(f.name()) == schema.end())
       schema.emplace(f.name(), std::string{f.variant()});
@@ -38,7 +50,10 @@ signal_stats signal_state::snapshot() {
   signal_stats result;
   result.name = sig.name();
   result.has_topic_actor = has_topic.load();
-  result.queue_depth = depth.load();
+  {
+    std::lock_guard guard{q_mtx};
+    result.queue_depth = depth_locked();
+  }
   result.buffer_size = cfg.load()->buffer_size;
   result.listeners = listener_count.load();
   result.emitted = emitted.load();
@@ -52,8 +67,12 @@ signal_stats signal_state::snapshot() {
   return result;
 }
 
+namespace {
+std::atomic<std::uint64_t> next_registry_id{1};
+}
+
 registry::registry(caf::actor_system& sys, instance_options opts)
-  : sys(sys), opts(std::move(opts)) {
+  : sys(sys), opts(std::move(opts)), id(next_registry_id.fetch_add(1)) {
   deterministic = dynamic_cast<caf::scheduler::test_coordinator*>(&sys.scheduler()) != nullptr;
   clock = this->opts.clock ? this->opts.clock : real_clock::shared();
 }
@@ -101,7 +120,11 @@ signal_state& registry::get_or_create(const signal& s) {
     auto& slot = signals[s.id()];
     if (slot)
       return *slot;
-    slot = std::make_unique<signal_state>(s);
+    slot = std::make_unique<signal_state>(s, id);
+    {
+      std::lock_guard list_guard{slot->mtx};
+      slot->publish_list({});
+    }
     {
       std::lock_guard cfg_guard{cfg_mtx};
       slot->cfg.store(resolve(s));
@@ -122,19 +145,112 @@ signal_state& registry::get_or_create(const signal& s) {
 void registry::attach(signal_state& st, const listener_ptr& l) {
   std::lock_guard guard{st.mtx};
   auto cfg = st.cfg.load();
-  if (cfg->max_listeners > 0 && st.list->size() >= static_cast<std::size_t>(cfg->max_listeners))
+  auto& current = st.current_list();
+  if (cfg->max_listeners > 0 && current.size() >= static_cast<std::size_t>(cfg->max_listeners))
     throw std::length_error("capitan: signal '" + st.sig.name() + "' already has "
-                            + std::to_string(st.list->size()) + " listeners (max-listeners = "
+                            + std::to_string(current.size()) + " listeners (max-listeners = "
                             + std::to_string(cfg->max_listeners)
                             + "); raise max-listeners in its config or close unused listeners");
-  auto next = std::make_shared<std::vector<listener_ptr>>(*st.list);
-  auto pos = std::lower_bound(next->begin(), next->end(), l,
+  auto next = current;
+  auto pos = std::lower_bound(next.begin(), next.end(), l,
                               [](const listener_ptr& a, const listener_ptr& b) { return a->id < b->id; });
-  next->insert(pos, l);
-  st.list = std::move(next);
+  next.insert(pos, l);
+  st.publish_list(std::move(next));
   st.listener_count.fetch_add(1);
   if (st.has_topic.load())
-    caf::anon_send(st.topic, attach_atom::value, l);
+    enqueue_control(st, queue_item{queue_item::kind::attach, {}, l});
+}
+
+void registry::drain_signal(signal_state& st) {
+  if (!st.has_topic.load())
+    return;
+  if (in_hook())
+    throw std::logic_error("capitan: drain() called from inside a hook would wait for itself; "
+                           "drain from outside the hooks");
+  if (deterministic) {
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
+    return;
+  }
+  caf::scoped_actor self{sys};
+  self->request(st.topic, caf::infinite, drain_atom::value).receive([](bool) {}, [](caf::error&) {});
+}
+
+void registry::enqueue_control(signal_state& st, queue_item item) {
+  bool wake;
+  {
+    std::lock_guard guard{st.q_mtx};
+    st.pending.push_back(std::move(item));
+    wake = !st.scheduled;
+    st.scheduled = true;
+    st.cv.notify_all(); // blocked emitters re-check (e.g. the signal lost its last listener)
+  }
+  if (wake)
+    caf::anon_send(st.topic, wake_atom::value);
+}
+
+bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
+                     std::vector<queue_item>& batch, int max_batches) {
+  // Called by the topic actor. Takes the whole queue at once: one lock per batch.
+  for (int n = 0;; ++n) {
+    {
+      std::unique_lock guard{st.q_mtx};
+      // Emitters blocked on a full queue refill it within microseconds of being woken: linger
+      // briefly instead of going idle (an idle CAF worker takes tens of µs to wake up again).
+      for (int spin = 0; st.pending.empty() && st.waiters.load() > 0 && spin < 200; ++spin) {
+        guard.unlock();
+        std::this_thread::yield();
+        guard.lock();
+      }
+      if (st.pending.empty()) {
+        st.scheduled = false;
+        return false;
+      }
+      if (n == max_batches)
+        return true; // stays scheduled; the caller sends itself another wake
+      batch.swap(st.pending);
+      st.batch_remaining.store(st.pending_events);
+      st.pending_events = 0;
+    }
+    std::uint64_t delivered = 0;
+    for (auto& item : batch) {
+      switch (item.k) {
+        case queue_item::kind::event: {
+          // The event leaves the queue: the bound counts waiting events, not the one in the hooks.
+          st.batch_remaining.fetch_sub(1);
+          if (st.waiters.load() > 0)
+            st.wake_waiters();
+          auto& e = item.ev;
+          auto& done = e.get()->on_delivered;
+          if (e.cancelled()) {
+            st.count_drop(drop_reason::cancelled);
+            if (done)
+              done(delivery{false, drop_reason::cancelled, 0, 0, nullptr});
+            break;
+          }
+          if (!e.fields().empty())
+            st.record_schema(e);
+          auto report = deliver(st, listeners, e);
+          ++delivered;
+          if (done)
+            done(report);
+          break;
+        }
+        case queue_item::kind::attach: {
+          if (std::find(listeners.begin(), listeners.end(), item.l) != listeners.end())
+            break;
+          auto pos = std::lower_bound(listeners.begin(), listeners.end(), item.l,
+                                      [](const listener_ptr& a, const listener_ptr& b) { return a->id < b->id; });
+          listeners.insert(pos, item.l);
+          break;
+        }
+        case queue_item::kind::detach:
+          listeners.erase(std::remove(listeners.begin(), listeners.end(), item.l), listeners.end());
+          break;
+      }
+    }
+    st.delivered.fetch_add(delivered, std::memory_order_relaxed);
+    batch.clear();
+  }
 }
 
 void registry::detach(const listener_ptr& l) {
@@ -143,19 +259,18 @@ void registry::detach(const listener_ptr& l) {
   auto st = find(l->sig);
   if (st == nullptr)
     return;
-  {
-    std::lock_guard guard{st->mtx};
-    auto next = std::make_shared<std::vector<listener_ptr>>(*st->list);
-    auto i = std::find(next->begin(), next->end(), l);
-    if (i == next->end())
-      return;
-    next->erase(i);
-    st->list = std::move(next);
-    st->listener_count.fetch_sub(1);
-    if (st->has_topic.load())
-      caf::anon_send(st->topic, detach_atom::value, l);
-    st->cv.notify_all(); // blocked emitters re-check: the signal may have no listener now
-  }
+  std::lock_guard guard{st->mtx};
+  auto next = st->current_list();
+  auto i = std::find(next.begin(), next.end(), l);
+  if (i == next.end())
+    return;
+  next.erase(i);
+  st->publish_list(std::move(next));
+  st->listener_count.fetch_sub(1);
+  if (st->has_topic.load())
+    enqueue_control(*st, queue_item{queue_item::kind::detach, {}, l});
+  else
+    st->wake_waiters();
 }
 
 topic_actor registry::ensure_topic(signal_state& st) {
@@ -163,7 +278,7 @@ topic_actor registry::ensure_topic(signal_state& st) {
     return st.topic;
   std::lock_guard guard{st.mtx};
   if (!st.has_topic.load()) {
-    st.topic = spawn_topic(sys, shared_from_this(), &st, *st.list);
+    st.topic = spawn_topic(sys, shared_from_this(), &st, st.current_list());
     st.has_topic.store(true, std::memory_order_release);
   }
   return st.topic;
@@ -201,10 +316,12 @@ bool registry::take_token(signal_state& st, const resolved_config& cfg) {
   return false;
 }
 
-std::size_t registry::deliver(signal_state& st, const std::vector<listener_ptr>& list,
-                              const event& e) {
+delivery registry::deliver(signal_state& st, const std::vector<listener_ptr>& list,
+                           const event& e) {
   hook_scope scope;
-  std::size_t called = 0;
+  delivery report;
+  report.delivered = true;
+  std::size_t& called = report.hooks;
   for (auto& l : list) {
     if (l->once && l->fired.exchange(true))
       continue;
@@ -214,6 +331,8 @@ std::size_t registry::deliver(signal_state& st, const std::vector<listener_ptr>&
       l->fn(e);
     } catch (...) {
       st.hook_errors.fetch_add(1, std::memory_order_relaxed);
+      if (report.failed++ == 0)
+        report.first_error = std::current_exception();
       std::shared_ptr<const hook_error_handler> h;
       {
         std::lock_guard guard{handler_mtx};
@@ -230,7 +349,7 @@ std::size_t registry::deliver(signal_state& st, const std::vector<listener_ptr>&
     if (l->once)
       detach(l);
   }
-  return called;
+  return report;
 }
 
 capitan::instance_stats registry::snapshot() const {

@@ -64,10 +64,19 @@ struct resolved_config {
   double burst = 1;
 };
 
+/// One entry of a signal's queue: an event, or a listener change ordered with the events.
+struct queue_item {
+  enum class kind : std::uint8_t { event, attach, detach };
+  kind k = kind::event;
+  capitan::event ev;
+  listener_ptr l;
+};
+
 struct signal_state {
-  explicit signal_state(signal s) : sig(s) {}
+  explicit signal_state(signal s, std::uint64_t registry_id) : sig(s), registry_id(registry_id) {}
 
   capitan::signal sig;
+  std::uint64_t registry_id;
   std::atomic<const resolved_config*> cfg{nullptr};
   std::atomic<std::int64_t> depth{0};
   std::atomic<std::uint64_t> listener_count{0};
@@ -78,10 +87,23 @@ struct signal_state {
   std::atomic<bool> has_topic{false};
   std::atomic<int> waiters{0};
 
+  // The queue (guarded by q_mtx; lock order: mtx before q_mtx).
+  std::mutex q_mtx;
+  std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
+  std::vector<queue_item> pending;
+  std::int64_t pending_events = 0;
+  /// Events the topic actor took out of `pending` but has not started delivering yet; the
+  /// queue bound counts them too (depth = pending_events + batch_remaining).
+  std::atomic<std::int64_t> batch_remaining{0};
+  bool scheduled = false; // a wake message is in flight or the topic actor is draining
+
+  /// Current listeners (copy-on-write; readers load without a lock). Replaced vectors are
+  /// retired, not freed, until the signal dies: a reader may still iterate one.
+  std::atomic<const std::vector<listener_ptr>*> list{nullptr};
+  std::atomic<std::uint64_t> schema_signature{0}; // names hash of the last recorded set
+
   std::mutex mtx; // guards everything below
-  std::condition_variable_any cv;
-  std::shared_ptr<const std::vector<listener_ptr>> list =
-    std::make_shared<const std::vector<listener_ptr>>();
+  std::vector<std::unique_ptr<const std::vector<listener_ptr>>> lists; // owns `list` and retired
   topic_actor topic;
   std::map<std::string, std::string> schema;
   double tokens = 0;
@@ -92,15 +114,26 @@ struct signal_state {
     drops[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   }
 
+  /// Queued events (waiting, not in the hooks). Caller holds q_mtx.
+  std::int64_t depth_locked() const { return pending_events + batch_remaining.load(); }
+
   /// Wakes emitters blocked on this signal (space, teardown, shutdown, new config).
   void wake_waiters() {
-    if (waiters.load() > 0) {
-      std::lock_guard guard{mtx};
-      cv.notify_all();
-    }
+    std::lock_guard guard{q_mtx};
+    cv.notify_all();
   }
 
-  /// Records the keys of `e` in the schema; `seen` is a cache owned by the caller's thread.
+  /// Replaces the listener list (caller holds mtx).
+  void publish_list(std::vector<listener_ptr> next) {
+    lists.push_back(std::make_unique<const std::vector<listener_ptr>>(std::move(next)));
+    list.store(lists.back().get(), std::memory_order_release);
+  }
+
+  const std::vector<listener_ptr>& current_list() const {
+    return *list.load(std::memory_order_acquire);
+  }
+
+  /// Records the keys of `e` in the schema when their names differ from the last recorded set.
   void record_schema(const event& e);
 
   signal_stats snapshot();
@@ -120,12 +153,23 @@ public:
   void detach(const listener_ptr& l);
 
   topic_actor ensure_topic(signal_state& st);
+  /// Appends a listener change to the signal's queue (caller holds st.mtx; topic exists).
+  void enqueue_control(signal_state& st, queue_item item);
+  /// Processes up to `max_batches` batches of `st`'s queue on the calling (topic actor)
+  /// thread. Returns true when work is left (the caller wakes itself again: fairness).
+  /// `batch` is the caller's scratch vector (kept between calls so the swapped-in queue keeps
+  /// its capacity).
+  bool flush(signal_state& st, std::vector<listener_ptr>& listeners,
+             std::vector<queue_item>& batch, int max_batches);
+  /// Waits until everything queued for `st` so far was delivered.
+  void drain_signal(signal_state& st);
   void attach_observer(const std::shared_ptr<observer_impl>& obs, signal_state& st);
   const resolved_config* resolve(const signal& s);
   bool take_token(signal_state& st, const resolved_config& cfg);
 
-  /// Calls the listeners of `list` with `e` on the calling thread; returns hooks called.
-  std::size_t deliver(signal_state& st, const std::vector<listener_ptr>& list, const event& e);
+  /// Calls the listeners of `list` with `e` on the calling thread; reports the hooks called
+  /// and failed.
+  delivery deliver(signal_state& st, const std::vector<listener_ptr>& list, const event& e);
 
   capitan::instance_stats snapshot() const;
 
@@ -134,6 +178,7 @@ public:
   bool deterministic = false;
   std::shared_ptr<armada::clock> clock;
   std::atomic<bool> shut_down{false};
+  std::uint64_t id; // unique per registry in this process (thread-local lookup caches)
   std::atomic<std::uint64_t> next_id{1};
   std::mutex lifecycle_mtx; // serializes drain/shutdown
 

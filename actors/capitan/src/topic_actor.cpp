@@ -10,34 +10,18 @@ namespace armada::capitan::detail {
 
 namespace {
 
+/// Batches a topic actor handles per wake before yielding its scheduler thread.
+constexpr int batches_per_wake = 4;
+
 struct topic_actor_state {
   std::shared_ptr<registry> reg;
   signal_state* st = nullptr;
   std::vector<listener_ptr> listeners; // ordered by id = registration order
-  std::unordered_set<std::string> seen_keys; // cache in front of st->schema
+  std::vector<queue_item> batch;       // scratch: swapped with the signal's queue
   static inline const char* name = "capitan.topic";
 };
 
 using topic_pointer = topic_actor::stateful_pointer<topic_actor_state>;
-
-void on_event(topic_pointer self, const event& e) {
-  auto& s = self->state;
-  // The event leaves the queue now: the bound counts waiting events, not the one in the hooks.
-  s.st->depth.fetch_sub(1);
-  s.st->wake_waiters();
-  if (e.cancelled()) {
-    s.st->count_drop(drop_reason::cancelled);
-  } else {
-    for (auto& f : e.fields()) {
-      if (s.seen_keys.count(f.name()) == 0) {
-        s.seen_keys.insert(f.name());
-        s.st->record_schema(e);
-      }
-    }
-    s.reg->deliver(*s.st, s.listeners, e);
-    s.st->delivered.fetch_add(1, std::memory_order_relaxed);
-  }
-}
 
 } // namespace
 
@@ -47,20 +31,34 @@ topic_actor::behavior_type topic_behavior(topic_pointer self, std::shared_ptr<re
   self->state.st = st;
   self->state.listeners = std::move(initial);
   return {
-    [=](event& e) { on_event(self, e); },
+    [=](wake_atom) {
+      auto& s = self->state;
+      if (s.reg->flush(*s.st, s.listeners, s.batch, batches_per_wake))
+        self->send(self, wake_atom::value);
+    },
+    [=](event& e) {
+      // Sent directly by a user: delivered now, outside the queue bound.
+      auto& s = self->state;
+      auto report = s.reg->deliver(*s.st, s.listeners, e);
+      s.st->delivered.fetch_add(1, std::memory_order_relaxed);
+      if (e.get()->on_delivered)
+        e.get()->on_delivered(report);
+    },
     [=](attach_atom, listener_ptr& l) {
-      auto& ls = self->state.listeners;
-      if (std::find(ls.begin(), ls.end(), l) != ls.end())
-        return;
-      auto pos = std::lower_bound(ls.begin(), ls.end(), l,
-                                  [](const listener_ptr& a, const listener_ptr& b) { return a->id < b->id; });
-      ls.insert(pos, std::move(l));
+      auto& s = self->state;
+      s.reg->enqueue_control(*s.st, queue_item{queue_item::kind::attach, {}, std::move(l)});
     },
     [=](detach_atom, listener_ptr& l) {
-      auto& ls = self->state.listeners;
-      ls.erase(std::remove(ls.begin(), ls.end(), l), ls.end());
+      auto& s = self->state;
+      s.reg->enqueue_control(*s.st, queue_item{queue_item::kind::detach, {}, std::move(l)});
     },
-    [=](drain_atom) { return true; },
+    [=](drain_atom) {
+      // Everything queued before this request is delivered before the reply.
+      auto& s = self->state;
+      while (s.reg->flush(*s.st, s.listeners, s.batch, batches_per_wake)) {
+      }
+      return true;
+    },
     [=](get_state_atom) {
       topic_state result;
       result.stats = self->state.st->snapshot();

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "fixture.hpp"
@@ -196,4 +197,40 @@ TEST(capitan_default_instance, the_free_functions_use_the_process_wide_default_i
   EXPECT_EQ(calls, 1);
   EXPECT_GE(capitan::stats().emitted(order_placed), 1u);
   l.close();
+}
+
+TEST_F(capitan_test, a_tracked_emit_reports_after_every_hook_returned_with_the_failures) {
+  std::atomic<int> hooks_done{0};
+  auto a = inst().hook(order_placed, [&](const capitan::event&) { ++hooks_done; });
+  auto b = inst().hook(order_placed, [&](const capitan::event&) {
+    ++hooks_done;
+    throw std::runtime_error("declined");
+  });
+  std::promise<capitan::delivery> report;
+  int hooks_seen_at_report = -1;
+  inst().emit_tracked(nullptr, order_placed, capitan::severity::info, {order_id("T-1")},
+                      [&](const capitan::delivery& d) {
+                        hooks_seen_at_report = hooks_done.load();
+                        report.set_value(d);
+                      });
+  auto d = report.get_future().get();
+  EXPECT_TRUE(d.delivered);
+  EXPECT_EQ(d.hooks, 2u);
+  EXPECT_EQ(d.failed, 1u);
+  EXPECT_EQ(hooks_seen_at_report, 2); // reported only after both hooks returned
+  try {
+    std::rethrow_exception(d.first_error);
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "declined");
+  }
+}
+
+TEST_F(capitan_test, a_tracked_emit_that_is_dropped_reports_the_reason_at_once) {
+  std::optional<capitan::delivery> report;
+  auto r = inst().emit_tracked(nullptr, order_shipped, capitan::severity::info, {},
+                               [&](const capitan::delivery& d) { report = d; });
+  EXPECT_FALSE(r.queued);
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(report->delivered);
+  EXPECT_EQ(report->dropped, capitan::drop_reason::no_listener);
 }

@@ -32,6 +32,8 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 /// Detaches a listener after the events queued before it were delivered to it.
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
+/// Tells a topic actor that its signal's queue has work (one message per batch, not per event).
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 
 /// One listener as a topic actor reports it.
 struct listener_info {
@@ -69,8 +71,11 @@ struct broker_state {
   }
 };
 
-/// One signal's mailbox: delivers events to its listeners in order.
+/// One signal's consumer: delivers events to its listeners in order. Emits go through the
+/// signal's bounded queue and wake the actor once per batch; an `event` sent directly is
+/// delivered at once (bypassing the queue bound).
 using topic_actor = caf::typed_actor<
+  caf::reacts_to<wake_atom>,
   caf::reacts_to<event>,
   caf::reacts_to<attach_atom, listener_ptr>,
   caf::reacts_to<detach_atom, listener_ptr>,

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -8,6 +11,7 @@
 
 #include "armada/capitan/field.hpp"
 #include "armada/capitan/signal.hpp"
+#include "armada/capitan/stats.hpp"
 
 namespace armada::capitan {
 
@@ -24,6 +28,19 @@ struct context {
   std::string correlation_id{};
 };
 
+/// What happened to one tracked emit (see `instance::emit_tracked`), reported exactly once.
+struct delivery {
+  bool delivered = false;               ///< every hook of the signal ran for this event
+  std::optional<drop_reason> dropped{}; ///< or why the hooks did not run
+  std::size_t hooks = 0;                ///< hooks called
+  std::size_t failed = 0;               ///< hooks that threw
+  std::exception_ptr first_error{};     ///< the first exception a hook threw
+};
+
+/// Called once per tracked emit: in the topic actor after the hooks returned, inline in sync
+/// mode, or on the emitting thread when the emit was dropped. Must not block.
+using delivery_callback = std::function<void(const delivery&)>;
+
 /// An emitted event: signal, timestamp (taken when emit starts), severity, fields and context.
 /// Immutable and reference-counted: copying is cheap and a hook may keep an event after it
 /// returns. All member functions are thread-safe.
@@ -36,6 +53,7 @@ public:
     std::vector<capitan::field> fields;
     std::shared_ptr<const capitan::context> ctx; // null: no context
     bool replay = false;
+    delivery_callback on_delivered{}; // set by emit_tracked; called once
   };
 
   event() = default;

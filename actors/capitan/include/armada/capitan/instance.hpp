@@ -139,6 +139,13 @@ public:
   emit_result emit_with(std::shared_ptr<const context> ctx, const signal& s, severity level,
                         std::vector<field> fields);
 
+  /// Like `emit_with`, and reports once what happened to the event: delivered to every hook
+  /// (with the hooks' failures) or dropped (with the reason). This is how herald acks a message
+  /// only after every hook for its event returned.
+  emit_result emit_tracked(std::shared_ptr<const context> ctx, const signal& s, severity level,
+                           std::vector<field> fields, delivery_callback done,
+                           std::optional<time_point> timestamp = std::nullopt);
+
   /// Redelivers a stored event synchronously on the calling thread to the current listeners
   /// of its signal, marked as replay. Returns the number of hooks called.
   std::size_t replay(const event& e);

@@ -47,10 +47,15 @@ public:
                                               capitan::get_state_atom>::type;
     using state_t = caf::detail::tl_head_t<reply>;
     std::optional<state_t> result;
-    sys_->spawn([h, &result](caf::event_based_actor* self) {
-      self->request(h, caf::infinite, capitan::get_state_atom::value)
-        .then([&result](state_t& s) { result = std::move(s); });
-    });
+    // The handle goes in as an argument: CAF 0.17 dereferences a null tuple for argument-less
+    // function actors (UBSan reports it).
+    auto* out = &result;
+    sys_->spawn(
+      [out](caf::event_based_actor* self, Handle target) {
+        self->request(target, caf::infinite, capitan::get_state_atom::value)
+          .then([out](state_t& s) { *out = std::move(s); });
+      },
+      h);
     run();
     if (!result)
       throw std::runtime_error("deterministic_fixture: the actor did not answer get_state");
