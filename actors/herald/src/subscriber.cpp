@@ -1,0 +1,222 @@
+#include "armada/herald/subscriber.hpp"
+
+#include <unordered_map>
+
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "armada/herald/signals.hpp"
+#include "armada/runtime/error.hpp"
+
+namespace armada::herald {
+
+namespace {
+
+struct in_flight_entry {
+  message msg;
+  subscription_actor sub;
+  std::chrono::steady_clock::time_point started;
+};
+
+struct subscriber_actor_state {
+  subscriber_actor_state() = default; // not an aggregate: CAF would construct it from `self`
+  connection_actor conn;
+  subscriber_options opts;
+  async_handler handler;
+  subscriber_state st;
+  std::unordered_map<std::string, in_flight_entry> in_flight;
+  static inline const char* name = "herald.subscriber";
+};
+
+using subscriber_pointer = subscriber_actor::stateful_pointer<subscriber_actor_state>;
+
+void report(subscriber_actor_state& s, errc code, const std::string& op, const message& m,
+            const std::string& text) {
+  if (s.opts.events == nullptr)
+    return;
+  s.opts.events->error(signals::error, signals::code(std::string{to_string(code)}),
+                       signals::operation(op), signals::topic(s.st.topic),
+                       signals::message_id(m.id), signals::detail(text));
+}
+
+void finish(subscriber_pointer self, const std::string& id) {
+  auto& s = self->state;
+  auto i = s.in_flight.find(id);
+  if (i == s.in_flight.end())
+    return;
+  s.st.handle_latency.add(std::chrono::duration<double, std::micro>(
+                            std::chrono::steady_clock::now() - i->second.started).count());
+  s.in_flight.erase(i);
+  s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+}
+
+std::chrono::milliseconds redelivery_delay(const subscriber_options& o, std::uint32_t attempt) {
+  auto d = o.redelivery_base;
+  for (std::uint32_t i = 1; i < attempt && d < o.redelivery_max; ++i)
+    d *= 2;
+  return std::min(d, o.redelivery_max);
+}
+
+void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::error& err) {
+  auto& s = self->state;
+  message dl = e.msg;
+  dl.topic = s.opts.dead_letter_topic;
+  dl.broker.clear();
+  dl.metadata["dead-letter-reason"] = armada::describe(err);
+  dl.metadata["dead-letter-code"] = std::string{to_string(code_of(err))};
+  dl.metadata["dead-letter-topic"] = s.st.topic;
+  dl.metadata["dead-letter-attempts"] = std::to_string(e.msg.attempt);
+  auto id = e.msg.id;
+  auto sub = e.sub;
+  auto attempt = e.msg.attempt;
+  self->request(s.conn, std::chrono::seconds{30}, publish_atom::value, std::move(dl))
+    .then(
+      [=](publish_receipt&) {
+        auto& s = self->state;
+        self->send(sub, ack_atom::value, id);
+        ++s.st.dead_lettered;
+        if (s.opts.events)
+          s.opts.events->warn(signals::dead_lettered, signals::topic(s.st.topic),
+                              signals::message_id(id), signals::detail(armada::describe(err)),
+                              signals::attempt(attempt));
+      },
+      [=](caf::error& publish_err) {
+        // Not dead-lettered: keep the message (nothing lost), try again later.
+        auto& s = self->state;
+        self->send(sub, nack_atom::value, id, caf::timespan{s.opts.redelivery_max});
+        ++s.st.nacked;
+        if (s.opts.events)
+          s.opts.events->error(signals::error, signals::code("dead_letter"),
+                               signals::operation("dead_letter"), signals::topic(s.st.topic),
+                               signals::message_id(id), signals::detail(armada::describe(publish_err)));
+      });
+}
+
+subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, connection_actor conn,
+                                                    std::string topic, subscriber_options opts,
+                                                    async_handler handler) {
+  auto& s = self->state;
+  s.conn = std::move(conn);
+  s.opts = std::move(opts);
+  if (s.opts.dead_letter_topic.empty())
+    s.opts.dead_letter_topic = topic + ".dead-letter";
+  s.handler = std::move(handler);
+  s.st.topic = std::move(topic);
+  return {
+    [=](deliver_atom, message& m, subscription_actor& sub) {
+      auto& s = self->state;
+      ++s.st.received;
+      auto id = m.id;
+      auto [it, fresh] = s.in_flight.emplace(id, in_flight_entry{std::move(m), sub, std::chrono::steady_clock::now()});
+      if (!fresh)
+        return; // a duplicate of a message already being handled
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      auto me = caf::actor_cast<subscriber_actor>(self);
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      completion done = [me, id, once](caf::error err) {
+        if (!once->exchange(true))
+          caf::anon_send(me, done_atom::value, id, std::move(err));
+      };
+      try {
+        s.handler(it->second.msg, done);
+      } catch (const std::exception& ex) {
+        done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
+      } catch (...) {
+        done(make_error(errc::nack, "the handler threw a non-std exception"));
+      }
+    },
+    [=](done_atom, std::string& id, caf::error& err) {
+      auto& s = self->state;
+      auto i = s.in_flight.find(id);
+      if (i == s.in_flight.end())
+        return;
+      auto entry = i->second;
+      finish(self, id);
+      if (!err) {
+        self->send(entry.sub, ack_atom::value, id);
+        ++s.st.acked;
+        return;
+      }
+      auto code = code_of(err);
+      if (code == errc::decode)
+        ++s.st.decode_errors;
+      report(s, code, "handle", entry.msg, armada::describe(err));
+      if (code == errc::decode || entry.msg.attempt >= s.opts.max_deliveries) {
+        dead_letter(self, entry, err);
+        return;
+      }
+      ++s.st.nacked;
+      self->send(entry.sub, nack_atom::value, id, caf::timespan{redelivery_delay(s.opts, entry.msg.attempt)});
+    },
+    [=](close_atom) {
+      self->quit();
+      return true;
+    },
+    [=](get_state_atom) { return self->state.st; },
+  };
+}
+
+} // namespace
+
+void subscription::close() const {
+  if (sys_ == nullptr)
+    return;
+  caf::scoped_actor self{*sys_};
+  self->request(sub_, std::chrono::seconds{30}, close_atom::value).receive([](bool) {}, [](caf::error&) {});
+  self->request(actor_, std::chrono::seconds{30}, close_atom::value).receive([](bool) {}, [](caf::error&) {});
+}
+
+caf::expected<subscriber_state> subscription::state() const {
+  caf::scoped_actor self{*sys_};
+  caf::expected<subscriber_state> result{caf::error{}};
+  self->request(actor_, std::chrono::seconds{10}, get_state_atom::value)
+    .receive([&](subscriber_state& x) { result = std::move(x); }, [&](caf::error& e) { result = std::move(e); });
+  return result;
+}
+
+caf::expected<subscription_state> subscription::subscription_stats() const {
+  caf::scoped_actor self{*sys_};
+  caf::expected<subscription_state> result{caf::error{}};
+  self->request(sub_, std::chrono::seconds{10}, get_state_atom::value)
+    .receive([&](subscription_state& x) { result = std::move(x); }, [&](caf::error& e) { result = std::move(e); });
+  return result;
+}
+
+caf::expected<subscription> subscribe(const connection& conn, std::string topic, async_handler handler,
+                                      subscriber_options opts, bool detached) {
+  auto& sys = conn.system();
+  subscriber_actor actor = detached
+                             ? sys.spawn<caf::detached>(subscriber_behavior, conn.actor(), topic, opts, std::move(handler))
+                             : sys.spawn(subscriber_behavior, conn.actor(), topic, opts, std::move(handler));
+  subscribe_options so{opts.group, opts.prefetch, opts.poll_wait};
+  caf::scoped_actor self{sys};
+  caf::expected<subscription> result{caf::error{}};
+  self->request(conn.actor(), std::chrono::seconds{30}, subscribe_atom::value, topic, so,
+                caf::actor_cast<delivery_sink>(actor))
+    .receive([&](subscription_actor& sub) { result = subscription{sys, actor, sub}; },
+             [&](caf::error& err) { result = std::move(err); });
+  if (!result)
+    self->send_exit(actor, caf::exit_reason::user_shutdown);
+  return result;
+}
+
+caf::expected<subscription> subscribe(const connection& conn, std::string topic,
+                                      std::function<void(const message&)> handler,
+                                      subscriber_options opts) {
+  async_handler h = [handler = std::move(handler)](const message& m, completion done) {
+    try {
+      handler(m);
+    } catch (const std::exception& ex) {
+      done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
+      return;
+    } catch (...) {
+      done(make_error(errc::nack, "the handler threw a non-std exception"));
+      return;
+    }
+    done(caf::none);
+  };
+  return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
+}
+
+} // namespace armada::herald

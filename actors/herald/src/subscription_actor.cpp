@@ -1,0 +1,131 @@
+#include "subscription_actor.hpp"
+
+#include <unordered_map>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace armada::herald {
+
+namespace {
+
+struct subscription_actor_state {
+  std::shared_ptr<subscription_driver> sub;
+  subscribe_options opts;
+  delivery_sink sink;
+  subscription_state st;
+  std::unordered_map<std::string, message> in_flight; // by message id
+  bool polling = false;
+  std::chrono::milliseconds error_backoff{0};
+  static inline const char* name = "herald.subscription";
+};
+
+using subscription_pointer = subscription_actor::stateful_pointer<subscription_actor_state>;
+
+void schedule_poll(subscription_pointer self) {
+  auto& s = self->state;
+  if (s.polling || s.st.closed || s.in_flight.size() >= s.opts.prefetch)
+    return;
+  s.polling = true;
+  if (s.error_backoff.count() > 0)
+    self->delayed_send(self, s.error_backoff, poll_atom::value);
+  else
+    self->send(self, poll_atom::value);
+}
+
+void shut(subscription_pointer self) {
+  auto& s = self->state;
+  if (s.st.closed)
+    return;
+  s.st.closed = true;
+  s.sub->close(); // unacked messages become available again
+  s.in_flight.clear();
+  s.st.in_flight = 0;
+}
+
+void poll(subscription_pointer self) {
+  auto& s = self->state;
+  s.polling = false;
+  if (s.st.closed)
+    return;
+  auto room = s.opts.prefetch - std::min(s.opts.prefetch, s.in_flight.size());
+  if (room == 0)
+    return; // an ack schedules the next poll
+  auto batch = s.sub->fetch(room, s.opts.poll_wait);
+  if (!batch) {
+    ++s.st.fetch_errors;
+    s.error_backoff = std::min(std::chrono::milliseconds{5000},
+                               std::max(std::chrono::milliseconds{50}, s.error_backoff * 2));
+  } else {
+    s.error_backoff = std::chrono::milliseconds{0};
+    auto me = caf::actor_cast<subscription_actor>(self);
+    for (auto& m : *batch) {
+      ++s.st.received;
+      s.in_flight.emplace(m.id, m);
+      self->send(s.sink, deliver_atom::value, std::move(m), me);
+    }
+    s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+  }
+  schedule_poll(self);
+}
+
+subscription_actor::behavior_type subscription_behavior(subscription_pointer self,
+                                                        std::shared_ptr<subscription_driver> sub,
+                                                        std::string topic, subscribe_options opts,
+                                                        delivery_sink sink) {
+  auto& s = self->state;
+  s.sub = std::move(sub);
+  s.opts = opts;
+  if (s.opts.prefetch == 0)
+    s.opts.prefetch = 1;
+  s.sink = std::move(sink);
+  s.st.topic = std::move(topic);
+  s.st.group = opts.group;
+  self->attach_functor([self] { shut(self); });
+  // The sink going away ends the subscription (its unacked messages are redelivered).
+  self->monitor(s.sink);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  schedule_poll(self);
+  return {
+    [=](ack_atom, std::string& id) {
+      auto& s = self->state;
+      auto i = s.in_flight.find(id);
+      if (i == s.in_flight.end())
+        return;
+      s.sub->ack(i->second);
+      s.in_flight.erase(i);
+      ++s.st.acked;
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      schedule_poll(self);
+    },
+    [=](nack_atom, std::string& id, caf::timespan delay) {
+      auto& s = self->state;
+      auto i = s.in_flight.find(id);
+      if (i == s.in_flight.end())
+        return;
+      s.sub->nack(i->second, std::chrono::duration_cast<std::chrono::milliseconds>(delay));
+      s.in_flight.erase(i);
+      ++s.st.nacked;
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      schedule_poll(self);
+    },
+    [=](poll_atom) { poll(self); },
+    [=](close_atom) {
+      shut(self);
+      self->quit();
+      return true;
+    },
+    [=](get_state_atom) { return self->state.st; },
+  };
+}
+
+} // namespace
+
+subscription_actor spawn_subscription(caf::actor_system& sys, std::unique_ptr<subscription_driver> sub,
+                                      std::string topic, subscribe_options opts, delivery_sink sink) {
+  return sys.spawn<caf::detached>(subscription_behavior,
+                                  std::shared_ptr<subscription_driver>{std::move(sub)},
+                                  std::move(topic), opts, std::move(sink));
+}
+
+} // namespace armada::herald
