@@ -41,7 +41,8 @@ connection_actor::behavior_type connection_behavior(connection_pointer self,
   self->state.drv = std::move(drv);
   self->state.st.provider = self->state.drv->provider();
   self->state.st.url = std::move(url);
-  self->attach_functor([self] { self->state.drv->close(); });
+  // Runs after the state is gone: hold the driver itself (close is idempotent).
+  self->attach_functor([drv = self->state.drv] { drv->close(); });
   return {
     [=](publish_atom, message& m) -> caf::result<publish_receipt> {
       auto& s = self->state;

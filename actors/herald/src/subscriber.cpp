@@ -26,6 +26,9 @@ struct subscriber_actor_state {
   async_handler handler;
   subscriber_state st;
   std::unordered_map<std::string, in_flight_entry> in_flight;
+  // Acks collected while the mailbox has work; sent in one message per subscription.
+  std::vector<std::pair<subscription_actor, std::string>> pending_acks;
+  bool flush_scheduled = false;
   static inline const char* name = "herald.subscriber";
 };
 
@@ -93,6 +96,93 @@ void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::e
       });
 }
 
+void flush_acks(subscriber_pointer self) {
+  auto& s = self->state;
+  s.flush_scheduled = false;
+  if (s.pending_acks.empty())
+    return;
+  // Usually one subscription; group ids per subscription anyway.
+  while (!s.pending_acks.empty()) {
+    auto sub = s.pending_acks.front().first;
+    std::vector<std::string> ids;
+    std::vector<std::pair<subscription_actor, std::string>> rest;
+    for (auto& [sa, id] : s.pending_acks)
+      if (sa == sub)
+        ids.push_back(std::move(id));
+      else
+        rest.emplace_back(sa, std::move(id));
+    self->send(sub, ack_atom::value, std::move(ids));
+    s.pending_acks = std::move(rest);
+  }
+}
+
+/// Outcomes reported synchronously by a handler while the subscriber actor is inside it:
+/// handled right after the handler returns, without a message round trip.
+struct inline_outcomes {
+  const void* owner = nullptr;
+  std::vector<std::pair<std::string, caf::error>> outcomes;
+};
+thread_local inline_outcomes* current_inline = nullptr;
+
+void complete(subscriber_pointer self, const std::string& id, caf::error err) {
+  auto& s = self->state;
+  auto i = s.in_flight.find(id);
+  if (i == s.in_flight.end())
+    return;
+  auto entry = std::move(i->second);
+  finish(self, id);
+  if (!err) {
+    s.pending_acks.emplace_back(entry.sub, id);
+    ++s.st.acked;
+    if (s.pending_acks.size() >= 256)
+      flush_acks(self);
+    else if (!s.flush_scheduled) {
+      s.flush_scheduled = true;
+      self->send(self, flush_atom::value); // after what is already in the mailbox
+    }
+    return;
+  }
+  auto code = code_of(err);
+  if (code == errc::decode)
+    ++s.st.decode_errors;
+  report(s, code, "handle", entry.msg, armada::describe(err));
+  if (code == errc::decode || entry.msg.attempt >= s.opts.max_deliveries) {
+    dead_letter(self, entry, err);
+    return;
+  }
+  ++s.st.nacked;
+  self->send(entry.sub, nack_atom::value, id, caf::timespan{redelivery_delay(s.opts, entry.msg.attempt)});
+}
+
+void handle_one(subscriber_pointer self, message m, const subscription_actor& sub) {
+  auto& s = self->state;
+  ++s.st.received;
+  auto id = m.id;
+  auto [it, fresh] = s.in_flight.emplace(id, in_flight_entry{std::move(m), sub, std::chrono::steady_clock::now()});
+  if (!fresh)
+    return; // a duplicate of a message already being handled
+  s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+  auto me = caf::actor_cast<subscriber_actor>(self);
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  const void* owner = &s;
+  completion done = [me, id, once, owner](caf::error err) {
+    if (once->exchange(true))
+      return;
+    if (current_inline != nullptr && current_inline->owner == owner) {
+      current_inline->outcomes.emplace_back(id, std::move(err));
+      return;
+    }
+    caf::anon_send(me, done_atom::value, id, std::move(err));
+  };
+  try {
+    s.handler(it->second.msg, done);
+  } catch (const std::exception& ex) {
+    done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
+  } catch (...) {
+    done(make_error(errc::nack, "the handler threw a non-std exception"));
+  }
+}
+
 subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, connection_actor conn,
                                                     std::string topic, subscriber_options opts,
                                                     async_handler handler) {
@@ -104,52 +194,19 @@ subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, con
   s.handler = std::move(handler);
   s.st.topic = std::move(topic);
   return {
-    [=](deliver_atom, message& m, subscription_actor& sub) {
-      auto& s = self->state;
-      ++s.st.received;
-      auto id = m.id;
-      auto [it, fresh] = s.in_flight.emplace(id, in_flight_entry{std::move(m), sub, std::chrono::steady_clock::now()});
-      if (!fresh)
-        return; // a duplicate of a message already being handled
-      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-      auto me = caf::actor_cast<subscriber_actor>(self);
-      auto once = std::make_shared<std::atomic<bool>>(false);
-      completion done = [me, id, once](caf::error err) {
-        if (!once->exchange(true))
-          caf::anon_send(me, done_atom::value, id, std::move(err));
-      };
-      try {
-        s.handler(it->second.msg, done);
-      } catch (const std::exception& ex) {
-        done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
-      } catch (...) {
-        done(make_error(errc::nack, "the handler threw a non-std exception"));
-      }
+    [=](deliver_atom, std::vector<message>& batch, subscription_actor& sub) {
+      inline_outcomes sync{&self->state, {}};
+      current_inline = &sync;
+      for (auto& m : batch)
+        handle_one(self, std::move(m), sub);
+      current_inline = nullptr;
+      for (auto& [id, err] : sync.outcomes)
+        complete(self, id, std::move(err));
     },
-    [=](done_atom, std::string& id, caf::error& err) {
-      auto& s = self->state;
-      auto i = s.in_flight.find(id);
-      if (i == s.in_flight.end())
-        return;
-      auto entry = i->second;
-      finish(self, id);
-      if (!err) {
-        self->send(entry.sub, ack_atom::value, id);
-        ++s.st.acked;
-        return;
-      }
-      auto code = code_of(err);
-      if (code == errc::decode)
-        ++s.st.decode_errors;
-      report(s, code, "handle", entry.msg, armada::describe(err));
-      if (code == errc::decode || entry.msg.attempt >= s.opts.max_deliveries) {
-        dead_letter(self, entry, err);
-        return;
-      }
-      ++s.st.nacked;
-      self->send(entry.sub, nack_atom::value, id, caf::timespan{redelivery_delay(s.opts, entry.msg.attempt)});
-    },
+    [=](flush_atom) { flush_acks(self); },
+    [=](done_atom, std::string& id, caf::error& err) { complete(self, id, std::move(err)); },
     [=](close_atom) {
+      flush_acks(self);
       self->quit();
       return true;
     },
@@ -163,8 +220,10 @@ void subscription::close() const {
   if (sys_ == nullptr)
     return;
   caf::scoped_actor self{*sys_};
-  self->request(sub_, std::chrono::seconds{30}, close_atom::value).receive([](bool) {}, [](caf::error&) {});
+  // The subscriber first: it sends its pending acks before it answers, so they reach the
+  // subscription before the close does (nothing handled is redelivered needlessly).
   self->request(actor_, std::chrono::seconds{30}, close_atom::value).receive([](bool) {}, [](caf::error&) {});
+  self->request(sub_, std::chrono::seconds{30}, close_atom::value).receive([](bool) {}, [](caf::error&) {});
 }
 
 caf::expected<subscriber_state> subscription::state() const {

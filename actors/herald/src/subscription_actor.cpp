@@ -58,13 +58,15 @@ void poll(subscription_pointer self) {
                                std::max(std::chrono::milliseconds{50}, s.error_backoff * 2));
   } else {
     s.error_backoff = std::chrono::milliseconds{0};
-    auto me = caf::actor_cast<subscription_actor>(self);
-    for (auto& m : *batch) {
-      ++s.st.received;
-      s.in_flight.emplace(m.id, m);
-      self->send(s.sink, deliver_atom::value, std::move(m), me);
+    if (!batch->empty()) {
+      auto me = caf::actor_cast<subscription_actor>(self);
+      for (auto& m : *batch) {
+        ++s.st.received;
+        s.in_flight.emplace(m.id, m);
+      }
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      self->send(s.sink, deliver_atom::value, std::move(*batch), me);
     }
-    s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
   }
   schedule_poll(self);
 }
@@ -81,7 +83,8 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
   s.sink = std::move(sink);
   s.st.topic = std::move(topic);
   s.st.group = opts.group;
-  self->attach_functor([self] { shut(self); });
+  // Runs after the state is gone: hold the driver itself (close is idempotent).
+  self->attach_functor([sub = s.sub] { sub->close(); });
   // The sink going away ends the subscription (its unacked messages are redelivered).
   self->monitor(s.sink);
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
@@ -95,6 +98,23 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
       s.sub->ack(i->second);
       s.in_flight.erase(i);
       ++s.st.acked;
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      schedule_poll(self);
+    },
+    [=](ack_atom, std::vector<std::string>& ids) {
+      auto& s = self->state;
+      std::vector<message> done;
+      done.reserve(ids.size());
+      for (auto& id : ids) {
+        auto i = s.in_flight.find(id);
+        if (i == s.in_flight.end())
+          continue;
+        done.push_back(std::move(i->second));
+        s.in_flight.erase(i);
+      }
+      if (!done.empty())
+        s.sub->ack_batch(done);
+      s.st.acked += done.size();
       s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
       schedule_poll(self);
     },

@@ -77,6 +77,16 @@ void memory_broker::ack(const std::string& topic, const std::string& group, std:
   g.attempts.erase(offset);
 }
 
+void memory_broker::ack(const std::string& topic, const std::string& group,
+                        const std::vector<std::uint64_t>& offsets) {
+  std::lock_guard guard{mtx_};
+  auto& g = topics_[topic].groups[group];
+  for (auto offset : offsets) {
+    g.in_flight.erase(offset);
+    g.attempts.erase(offset);
+  }
+}
+
 void memory_broker::nack(const std::string& topic, const std::string& group, std::uint64_t offset,
                          std::chrono::milliseconds delay) {
   std::lock_guard guard{mtx_};

@@ -33,6 +33,7 @@ public:
                              std::chrono::milliseconds wait);
 
   void ack(const std::string& topic, const std::string& group, std::uint64_t offset);
+  void ack(const std::string& topic, const std::string& group, const std::vector<std::uint64_t>& offsets);
   void nack(const std::string& topic, const std::string& group, std::uint64_t offset,
             std::chrono::milliseconds delay);
 

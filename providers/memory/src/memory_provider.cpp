@@ -38,6 +38,15 @@ public:
     return caf::none;
   }
 
+  caf::error ack_batch(const std::vector<message>& ms) override {
+    std::vector<std::uint64_t> offsets;
+    offsets.reserve(ms.size());
+    for (auto& m : ms)
+      offsets.push_back(offset_of(m));
+    broker_->ack(topic_, group_, offsets);
+    return caf::none;
+  }
+
   caf::error nack(const message& m, std::chrono::milliseconds delay) override {
     broker_->nack(topic_, group_, offset_of(m), delay);
     return caf::none;

@@ -30,6 +30,7 @@ using nack_atom = caf::atom_constant<caf::atom("nack")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 /// Latency of an operation, in microseconds.
 struct latency_stats {
@@ -100,13 +101,14 @@ struct subscriber_state {
 /// One subscription: polls its driver and hands messages to its sink; takes their acks.
 using subscription_actor = caf::typed_actor<
   caf::reacts_to<ack_atom, std::string>,                  // message id
+  caf::reacts_to<ack_atom, std::vector<std::string>>,     // message ids (one driver call)
   caf::reacts_to<nack_atom, std::string, caf::timespan>,  // message id, redelivery delay
   caf::reacts_to<poll_atom>,
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscription_state>>;
 
-/// Where a subscription delivers.
-using delivery_sink = caf::typed_actor<caf::reacts_to<deliver_atom, message, subscription_actor>>;
+/// Where a subscription delivers (one message per poll batch).
+using delivery_sink = caf::typed_actor<caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>>;
 
 /// One provider instance: owns the driver (client handle).
 using connection_actor = caf::typed_actor<
@@ -120,7 +122,8 @@ using connection_actor = caf::typed_actor<
 /// A subscriber: decodes, hands to its handler (or emits on capitan), acks after the handler
 /// finished, nacks or dead-letters on failure.
 using subscriber_actor = caf::typed_actor<
-  caf::reacts_to<deliver_atom, message, subscription_actor>,
+  caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>,
+  caf::reacts_to<flush_atom>,
   caf::reacts_to<done_atom, std::string, caf::error>, // message id, handler outcome
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscriber_state>>;
@@ -137,4 +140,5 @@ CAF_BEGIN_TYPE_ID_BLOCK(armada_herald, armada::herald_first_type_id)
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscription_state))
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscriber_state))
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscribe_options))
+  CAF_ADD_TYPE_ID(armada_herald, (std::vector<std::string>))
 CAF_END_TYPE_ID_BLOCK(armada_herald)

@@ -29,6 +29,15 @@ public:
   /// The message was handled: the broker may forget it (for this group).
   virtual caf::error ack(const message& m) = 0;
 
+  /// Several messages were handled (one broker round trip / transaction where the provider
+  /// can; the default acks one by one).
+  virtual caf::error ack_batch(const std::vector<message>& ms) {
+    for (auto& m : ms)
+      if (auto err = ack(m))
+        return err;
+    return caf::none;
+  }
+
   /// The message was not handled: redeliver it, after `delay` where the broker supports it.
   virtual caf::error nack(const message& m, std::chrono::milliseconds delay) = 0;
 
