@@ -12,8 +12,7 @@ std::shared_ptr<armada::manual_clock> make_clock() {
 } // namespace
 
 TEST(pipz_backoff, waits_grow_exponentially_up_to_the_cap) {
-  backoff<int> b{"b", add("a", 1),
-                 {.base_delay = 100ms, .multiplier = 2.0, .max_delay = 1s}};
+  backoff<int> b{"b", add("a", 1), {.base_delay = 100ms, .multiplier = 2.0, .max_delay = 1s}};
   EXPECT_EQ(b.delay_for(1, 0.0), 100ms);
   EXPECT_EQ(b.delay_for(2, 0.0), 200ms);
   EXPECT_EQ(b.delay_for(3, 0.0), 400ms);
@@ -23,8 +22,7 @@ TEST(pipz_backoff, waits_grow_exponentially_up_to_the_cap) {
 }
 
 TEST(pipz_backoff, jitter_shortens_a_wait_by_at_most_its_fraction) {
-  backoff<int> b{"b", add("a", 1),
-                 {.base_delay = 100ms, .max_delay = 1s, .jitter = 0.5}};
+  backoff<int> b{"b", add("a", 1), {.base_delay = 100ms, .max_delay = 1s, .jitter = 0.5}};
   EXPECT_EQ(b.delay_for(3, 0.0), 400ms);
   EXPECT_EQ(b.delay_for(3, 0.5), 300ms);
   EXPECT_EQ(b.delay_for(5, 0.5), 750ms) << "the cap applies before the jitter";
@@ -39,8 +37,8 @@ TEST(pipz_backoff, a_failing_child_is_retried_after_each_wait_on_the_clock) {
   auto clock = make_clock();
   flaky child{2};
   auto b = std::make_shared<backoff<int>>(
-    "b", child.node("flaky"),
-    backoff_options{.max_attempts = 3, .base_delay = 100ms, .clock = clock});
+      "b", child.node("flaky"),
+      backoff_options{.max_attempts = 3, .base_delay = 100ms, .clock = clock});
   auto running = process_async(b, 1);
   ASSERT_TRUE(clock->wait_for_waiters(1));
   EXPECT_EQ(child.calls(), 1);
@@ -63,8 +61,8 @@ TEST(pipz_backoff, the_last_error_comes_back_when_attempts_run_out) {
   auto clock = make_clock();
   flaky child{10};
   auto b = std::make_shared<backoff<int>>(
-    "b", child.node("flaky"),
-    backoff_options{.max_attempts = 2, .base_delay = 10ms, .clock = clock});
+      "b", child.node("flaky"),
+      backoff_options{.max_attempts = 2, .base_delay = 10ms, .clock = clock});
   auto running = process_async(b, 1);
   ASSERT_TRUE(clock->wait_for_waiters(1));
   clock->advance(10ms);
@@ -79,8 +77,8 @@ TEST(pipz_backoff, a_cancelled_caller_stops_waiting_at_once) {
   auto clock = make_clock();
   flaky child{10};
   auto b = std::make_shared<backoff<int>>(
-    "b", child.node("flaky"),
-    backoff_options{.max_attempts = 5, .base_delay = 1h, .clock = clock});
+      "b", child.node("flaky"),
+      backoff_options{.max_attempts = 5, .base_delay = 1h, .clock = clock});
   std::stop_source stop;
   auto ctx = std::make_shared<context>();
   ctx->stop = stop.get_token();
@@ -97,8 +95,7 @@ TEST(pipz_backoff, a_cancelled_caller_stops_waiting_at_once) {
 TEST(pipz_backoff, a_wait_past_the_context_deadline_gives_up_with_the_last_error) {
   auto clock = make_clock();
   flaky child{10};
-  backoff<int> b{"b", child.node("flaky"),
-                 {.max_attempts = 5, .base_delay = 1s, .clock = clock}};
+  backoff<int> b{"b", child.node("flaky"), {.max_attempts = 5, .base_delay = 1s, .clock = clock}};
   context ctx;
   ctx.deadline = clock->now() + 500ms;
   auto r = b.process(ctx, 1);

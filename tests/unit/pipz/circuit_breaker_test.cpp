@@ -20,14 +20,13 @@ public:
   std::atomic<int> calls{0};
 };
 
-struct breaker_test : ::testing::Test {
+struct pipz_circuit_breaker : ::testing::Test {
   std::shared_ptr<armada::manual_clock> clock = std::make_shared<armada::manual_clock>();
   switchable service;
 
   std::shared_ptr<circuit_breaker<int>> make(circuit_breaker_options opts, ref<int> child = {}) {
     opts.clock = clock;
-    return std::make_shared<circuit_breaker<int>>("breaker", child ? child : service.node(),
-                                                  opts);
+    return std::make_shared<circuit_breaker<int>>("breaker", child ? child : service.node(), opts);
   }
 
   static result<int> call(chainable<int>& n, int x = 1) {
@@ -38,7 +37,7 @@ struct breaker_test : ::testing::Test {
 
 } // namespace
 
-TEST_F(breaker_test, a_closed_breaker_passes_calls_and_their_results) {
+TEST_F(pipz_circuit_breaker, a_closed_breaker_passes_calls_and_their_results) {
   auto b = make({.failure_threshold = 2});
   EXPECT_EQ(*call(*b, 1), 2);
   service.failing = true;
@@ -48,7 +47,7 @@ TEST_F(breaker_test, a_closed_breaker_passes_calls_and_their_results) {
   EXPECT_EQ(b->state(), breaker_state::closed);
 }
 
-TEST_F(breaker_test, consecutive_failures_open_it_and_it_then_rejects_without_calling) {
+TEST_F(pipz_circuit_breaker, consecutive_failures_open_it_and_it_then_rejects_without_calling) {
   auto b = make({.failure_threshold = 3});
   service.failing = true;
   for (int i = 0; i < 3; ++i)
@@ -61,7 +60,7 @@ TEST_F(breaker_test, consecutive_failures_open_it_and_it_then_rejects_without_ca
   EXPECT_EQ(service.calls.load(), 3);
 }
 
-TEST_F(breaker_test, a_success_resets_the_consecutive_failure_count) {
+TEST_F(pipz_circuit_breaker, a_success_resets_the_consecutive_failure_count) {
   auto b = make({.failure_threshold = 3});
   service.failing = true;
   call(*b);
@@ -75,7 +74,7 @@ TEST_F(breaker_test, a_success_resets_the_consecutive_failure_count) {
   EXPECT_EQ(b->failures(), 2u);
 }
 
-TEST_F(breaker_test, after_the_reset_timeout_a_successful_probe_closes_it) {
+TEST_F(pipz_circuit_breaker, after_the_reset_timeout_a_successful_probe_closes_it) {
   auto b = make({.failure_threshold = 1, .reset_timeout = 10s});
   service.failing = true;
   call(*b);
@@ -87,7 +86,7 @@ TEST_F(breaker_test, after_the_reset_timeout_a_successful_probe_closes_it) {
   EXPECT_EQ(b->state(), breaker_state::closed);
 }
 
-TEST_F(breaker_test, closing_takes_success_threshold_probe_successes) {
+TEST_F(pipz_circuit_breaker, closing_takes_success_threshold_probe_successes) {
   auto b = make({.failure_threshold = 1, .reset_timeout = 10s, .success_threshold = 2});
   service.failing = true;
   call(*b);
@@ -99,7 +98,7 @@ TEST_F(breaker_test, closing_takes_success_threshold_probe_successes) {
   EXPECT_EQ(b->state(), breaker_state::closed);
 }
 
-TEST_F(breaker_test, a_failing_probe_opens_it_again_for_a_full_reset_timeout) {
+TEST_F(pipz_circuit_breaker, a_failing_probe_opens_it_again_for_a_full_reset_timeout) {
   auto b = make({.failure_threshold = 1, .reset_timeout = 10s});
   service.failing = true;
   call(*b);
@@ -111,7 +110,7 @@ TEST_F(breaker_test, a_failing_probe_opens_it_again_for_a_full_reset_timeout) {
   EXPECT_EQ(service.calls.load(), 2);
 }
 
-TEST_F(breaker_test, half_open_admits_at_most_the_probe_limit_at_once) {
+TEST_F(pipz_circuit_breaker, half_open_admits_at_most_the_probe_limit_at_once) {
   gate entered, release;
   std::atomic<bool> fail_now{true};
   auto child = std::make_shared<apply<int>>("svc", [&](context&, const int& x) -> outcome<int> {
@@ -137,7 +136,7 @@ TEST_F(breaker_test, half_open_admits_at_most_the_probe_limit_at_once) {
   EXPECT_EQ(b->state(), breaker_state::closed);
 }
 
-TEST_F(breaker_test, a_stale_result_from_an_older_generation_does_not_change_the_state) {
+TEST_F(pipz_circuit_breaker, a_stale_result_from_an_older_generation_does_not_change_the_state) {
   // A is admitted while closed and stays in flight; B opens the breaker; after the reset
   // timeout C becomes the half-open probe. A's late success must neither close the breaker
   // nor free C's probe slot.
@@ -178,7 +177,7 @@ TEST_F(breaker_test, a_stale_result_from_an_older_generation_does_not_change_the
   EXPECT_EQ(b->state(), breaker_state::open);
 }
 
-TEST_F(breaker_test, reset_closes_an_open_breaker) {
+TEST_F(pipz_circuit_breaker, reset_closes_an_open_breaker) {
   auto b = make({.failure_threshold = 1});
   service.failing = true;
   call(*b);

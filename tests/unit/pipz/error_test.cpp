@@ -24,9 +24,9 @@ TEST(pipz_error, durations_are_written_in_the_largest_whole_unit) {
 TEST(pipz_error, a_failure_in_nested_sequences_has_the_path_from_outermost_to_innermost) {
   auto validate = failing("validate");
   auto inner = std::make_shared<sequence<int>>(
-    "inner", sequence<int>::children_type{add("plus-one", 1), validate});
+      "inner", sequence<int>::children_type{add("plus-one", 1), validate});
   auto outer = std::make_shared<sequence<int>>(
-    "outer", sequence<int>::children_type{times("double", 2), inner});
+      "outer", sequence<int>::children_type{times("double", 2), inner});
   context ctx;
   auto r = outer->process(ctx, 5);
   ASSERT_FALSE(r.ok());
@@ -41,7 +41,7 @@ TEST(pipz_error, a_failure_in_nested_sequences_has_the_path_from_outermost_to_in
 
 TEST(pipz_error, the_error_carries_the_input_the_failing_node_received) {
   auto seq = std::make_shared<sequence<int>>(
-    "seq", sequence<int>::children_type{times("double", 2), add("plus-one", 1), failing("x")});
+      "seq", sequence<int>::children_type{times("double", 2), add("plus-one", 1), failing("x")});
   context ctx;
   auto r = seq->process(ctx, 5);
   ASSERT_FALSE(r.ok());
@@ -63,9 +63,8 @@ TEST(pipz_error, an_exception_thrown_by_user_code_becomes_the_cause) {
 }
 
 TEST(pipz_error, a_thrown_non_std_exception_becomes_an_unknown_exception_error) {
-  auto t = std::make_shared<transform<int>>("weird", [](context&, const int&) -> int {
-    throw not_a_std_exception{};
-  });
+  auto t = std::make_shared<transform<int>>(
+      "weird", [](context&, const int&) -> int { throw not_a_std_exception{}; });
   context ctx;
   auto r = t->process(ctx, 1);
   ASSERT_FALSE(r.ok());

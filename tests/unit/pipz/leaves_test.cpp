@@ -12,7 +12,7 @@ TEST(pipz_transform, a_transform_returns_the_mapped_value) {
 
 TEST(pipz_apply, an_apply_returns_the_new_value_on_success) {
   auto parse = std::make_shared<apply<std::string>>(
-    "trim", [](context&, const std::string& s) -> outcome<std::string> { return s.substr(1); });
+      "trim", [](context&, const std::string& s) -> outcome<std::string> { return s.substr(1); });
   context ctx;
   auto r = parse->process(ctx, "xabc");
   ASSERT_TRUE(r.ok());
@@ -56,7 +56,7 @@ TEST(pipz_effect, an_effect_that_returns_a_failure_fails_with_the_input) {
 
 TEST(pipz_effect, an_effect_that_throws_fails_with_the_exception) {
   auto audit = std::make_shared<effect<int>>(
-    "audit", [](context&, const int&) { throw std::runtime_error("audit log unavailable"); });
+      "audit", [](context&, const int&) { throw std::runtime_error("audit log unavailable"); });
   context ctx;
   auto r = audit->process(ctx, 1);
   ASSERT_FALSE(r.ok());
@@ -65,24 +65,24 @@ TEST(pipz_effect, an_effect_that_throws_fails_with_the_exception) {
 
 TEST(pipz_mutate, a_mutate_changes_the_value_when_its_condition_holds) {
   auto cap = std::make_shared<mutate<int>>(
-    "cap", [](context&, const int&) { return 100; },
-    [](context&, const int& x) { return x > 100; });
+      "cap", [](context&, const int&) { return 100; },
+      [](context&, const int& x) { return x > 100; });
   context ctx;
   EXPECT_EQ(*cap->process(ctx, 250), 100);
 }
 
 TEST(pipz_mutate, a_mutate_passes_the_value_through_when_its_condition_fails) {
   auto cap = std::make_shared<mutate<int>>(
-    "cap", [](context&, const int&) { return 100; },
-    [](context&, const int& x) { return x > 100; });
+      "cap", [](context&, const int&) { return 100; },
+      [](context&, const int& x) { return x > 100; });
   context ctx;
   EXPECT_EQ(*cap->process(ctx, 50), 50);
 }
 
 TEST(pipz_mutate, a_mutate_whose_condition_throws_fails) {
   auto m = std::make_shared<mutate<int>>(
-    "m", [](context&, const int& x) { return x; },
-    [](context&, const int&) -> bool { throw std::runtime_error("bad condition"); });
+      "m", [](context&, const int& x) { return x; },
+      [](context&, const int&) -> bool { throw std::runtime_error("bad condition"); });
   context ctx;
   auto r = m->process(ctx, 1);
   ASSERT_FALSE(r.ok());
@@ -91,14 +91,14 @@ TEST(pipz_mutate, a_mutate_whose_condition_throws_fails) {
 
 TEST(pipz_enrich, an_enrich_returns_the_enriched_value_on_success) {
   auto geo = std::make_shared<enrich<int>>(
-    "geo", [](context&, const int& x) -> outcome<int> { return x * 10; });
+      "geo", [](context&, const int& x) -> outcome<int> { return x * 10; });
   context ctx;
   EXPECT_EQ(*geo->process(ctx, 4), 40);
 }
 
 TEST(pipz_enrich, an_enrich_that_fails_continues_with_its_input) {
   auto geo = std::make_shared<enrich<int>>(
-    "geo", [](context&, const int&) -> outcome<int> { return fail("geo service down"); });
+      "geo", [](context&, const int&) -> outcome<int> { return fail("geo service down"); });
   context ctx;
   auto r = geo->process(ctx, 4);
   ASSERT_TRUE(r.ok());
@@ -107,7 +107,7 @@ TEST(pipz_enrich, an_enrich_that_fails_continues_with_its_input) {
 
 TEST(pipz_enrich, an_enrich_that_throws_continues_with_its_input) {
   auto geo = std::make_shared<enrich<int>>(
-    "geo", [](context&, const int&) -> outcome<int> { throw std::runtime_error("x"); });
+      "geo", [](context&, const int&) -> outcome<int> { throw std::runtime_error("x"); });
   context ctx;
   auto r = geo->process(ctx, 4);
   ASSERT_TRUE(r.ok());

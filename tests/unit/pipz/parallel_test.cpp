@@ -9,11 +9,12 @@ using children = std::vector<ref<int>>;
 
 /// Records every value it sees; passes it through plus `n`.
 ref<int> recorder(std::string name, std::mutex& mtx, std::vector<int>& seen, int n) {
-  return std::make_shared<transform<int>>(std::move(name), [&mtx, &seen, n](context&, const int& x) {
-    std::lock_guard guard{mtx};
-    seen.push_back(x);
-    return x + n;
-  });
+  return std::make_shared<transform<int>>(std::move(name),
+                                          [&mtx, &seen, n](context&, const int& x) {
+                                            std::lock_guard guard{mtx};
+                                            seen.push_back(x);
+                                            return x + n;
+                                          });
 }
 
 } // namespace
@@ -33,7 +34,7 @@ TEST(pipz_concurrent, every_child_gets_its_own_copy_and_the_input_comes_back) {
 TEST(pipz_concurrent, children_run_at_the_same_time) {
   gate entered_a, entered_b, release;
   auto fan = std::make_shared<concurrent<int>>(
-    "fan", children{blocking("a", entered_a, release), blocking("b", entered_b, release)});
+      "fan", children{blocking("a", entered_a, release), blocking("b", entered_b, release)});
   auto running = process_async(fan, 1);
   EXPECT_TRUE(entered_a.wait());
   EXPECT_TRUE(entered_b.wait());
@@ -104,7 +105,7 @@ TEST(pipz_race, when_every_child_fails_the_last_error_comes_back) {
 TEST(pipz_race, a_caller_cancellation_stops_every_child) {
   gate entered_a, entered_b, never;
   auto rc = std::make_shared<race<int>>(
-    "race", children{blocking("a", entered_a, never), blocking("b", entered_b, never)});
+      "race", children{blocking("a", entered_a, never), blocking("b", entered_b, never)});
   std::stop_source stop;
   auto ctx = std::make_shared<context>();
   ctx->stop = stop.get_token();

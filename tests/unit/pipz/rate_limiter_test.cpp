@@ -5,7 +5,7 @@ using namespace armada::pipz::test;
 
 namespace {
 
-struct limiter_test : ::testing::Test {
+struct pipz_rate_limiter : ::testing::Test {
   std::shared_ptr<armada::manual_clock> clock = std::make_shared<armada::manual_clock>();
 
   std::shared_ptr<rate_limiter<int>> make(rate_limiter_options opts) {
@@ -21,7 +21,7 @@ struct limiter_test : ::testing::Test {
 
 } // namespace
 
-TEST_F(limiter_test, a_full_bucket_passes_a_burst_and_drops_the_next_call) {
+TEST_F(pipz_rate_limiter, a_full_bucket_passes_a_burst_and_drops_the_next_call) {
   auto l = make({.rate = 10, .burst = 3, .mode = limiter_mode::drop});
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(*call(*l, i), i + 1);
@@ -31,7 +31,7 @@ TEST_F(limiter_test, a_full_bucket_passes_a_burst_and_drops_the_next_call) {
   EXPECT_EQ(r.error().input(), 9);
 }
 
-TEST_F(limiter_test, tokens_come_back_at_the_configured_rate) {
+TEST_F(pipz_rate_limiter, tokens_come_back_at_the_configured_rate) {
   auto l = make({.rate = 10, .burst = 3, .mode = limiter_mode::drop});
   for (int i = 0; i < 3; ++i)
     call(*l);
@@ -42,7 +42,7 @@ TEST_F(limiter_test, tokens_come_back_at_the_configured_rate) {
   EXPECT_FALSE(call(*l).ok());
 }
 
-TEST_F(limiter_test, the_token_count_follows_rate_times_elapsed_time) {
+TEST_F(pipz_rate_limiter, the_token_count_follows_rate_times_elapsed_time) {
   auto l = make({.rate = 4, .burst = 10, .mode = limiter_mode::drop});
   EXPECT_DOUBLE_EQ(l->tokens(), 10.0);
   for (int i = 0; i < 10; ++i)
@@ -56,7 +56,7 @@ TEST_F(limiter_test, the_token_count_follows_rate_times_elapsed_time) {
   EXPECT_NEAR(l->tokens(), 0.5, 1e-9);
 }
 
-TEST_F(limiter_test, the_bucket_never_holds_more_than_burst) {
+TEST_F(pipz_rate_limiter, the_bucket_never_holds_more_than_burst) {
   auto l = make({.rate = 100, .burst = 5, .mode = limiter_mode::drop});
   call(*l);
   clock->advance(1h);
@@ -66,7 +66,7 @@ TEST_F(limiter_test, the_bucket_never_holds_more_than_burst) {
   EXPECT_FALSE(call(*l).ok());
 }
 
-TEST_F(limiter_test, in_wait_mode_a_call_waits_on_the_clock_until_its_token_is_due) {
+TEST_F(pipz_rate_limiter, in_wait_mode_a_call_waits_on_the_clock_until_its_token_is_due) {
   auto l = make({.rate = 10, .burst = 1, .mode = limiter_mode::wait});
   EXPECT_TRUE(call(*l).ok());
   auto waiting = process_async(l, 5);
@@ -78,7 +78,7 @@ TEST_F(limiter_test, in_wait_mode_a_call_waits_on_the_clock_until_its_token_is_d
   EXPECT_EQ(*waiting.get(), 6);
 }
 
-TEST_F(limiter_test, waiting_calls_reserve_consecutive_tokens) {
+TEST_F(pipz_rate_limiter, waiting_calls_reserve_consecutive_tokens) {
   auto l = make({.rate = 10, .burst = 1, .mode = limiter_mode::wait});
   EXPECT_TRUE(call(*l).ok());
   auto first = process_async(l, 1);
@@ -94,7 +94,7 @@ TEST_F(limiter_test, waiting_calls_reserve_consecutive_tokens) {
   EXPECT_EQ(*second.get(), 3);
 }
 
-TEST_F(limiter_test, a_cancelled_wait_fails_and_returns_its_token) {
+TEST_F(pipz_rate_limiter, a_cancelled_wait_fails_and_returns_its_token) {
   auto l = make({.rate = 10, .burst = 1, .mode = limiter_mode::wait});
   EXPECT_TRUE(call(*l).ok());
   std::stop_source stop;
@@ -111,7 +111,7 @@ TEST_F(limiter_test, a_cancelled_wait_fails_and_returns_its_token) {
   EXPECT_NEAR(l->tokens(), 0.0, 1e-9);
 }
 
-TEST_F(limiter_test, a_wait_that_would_pass_the_deadline_fails_at_once) {
+TEST_F(pipz_rate_limiter, a_wait_that_would_pass_the_deadline_fails_at_once) {
   auto l = make({.rate = 1, .burst = 1, .mode = limiter_mode::wait});
   EXPECT_TRUE(call(*l).ok());
   context ctx;

@@ -27,7 +27,7 @@ TEST(pipz_scaffold, a_scaffold_returns_its_input_before_the_background_work_fini
 TEST(pipz_scaffold, close_waits_for_every_background_child) {
   std::atomic<int> seen{0};
   auto add_seen = std::make_shared<effect<int>>(
-    "count", [&seen](context&, const int& x) { seen.fetch_add(x); });
+      "count", [&seen](context&, const int& x) { seen.fetch_add(x); });
   scaffold<int> s{"bg", {add_seen, add_seen}};
   context ctx;
   for (int i = 1; i <= 3; ++i)

@@ -10,10 +10,10 @@ std::shared_ptr<pipeline<int>> resilient_stack() {
   auto limited = std::make_shared<rate_limiter<int>>("limit", call,
                                                      rate_limiter_options{.rate = 50, .burst = 5});
   auto breaker = std::make_shared<circuit_breaker<int>>(
-    "breaker", limited, circuit_breaker_options{.failure_threshold = 4, .reset_timeout = 30s});
+      "breaker", limited, circuit_breaker_options{.failure_threshold = 4, .reset_timeout = 30s});
   auto retried = std::make_shared<retry<int>>("retry", breaker, retry_options{.max_attempts = 3});
   auto seq = std::make_shared<sequence<int>>(
-    "steps", sequence<int>::children_type{add("normalize", 0), retried});
+      "steps", sequence<int>::children_type{add("normalize", 0), retried});
   return std::make_shared<pipeline<int>>(identity{"orders", "order intake"}, seq);
 }
 

@@ -10,7 +10,8 @@ using steps = sequence<int>::children_type;
 /// A node that counts close() calls.
 class closable final : public node<int> {
 public:
-  closable() : node<int>("closable") {}
+  closable()
+    : node<int>("closable") {}
   result<int> process(context&, int x) override { return x; }
   schema_node schema() const override { return schema_node::of(id_, "closable"); }
   void close() override { ++closes; }
@@ -45,9 +46,8 @@ TEST(pipz_sequence, a_sequence_stops_at_the_first_error) {
 TEST(pipz_sequence, a_sequence_stops_between_steps_once_stop_is_requested) {
   std::stop_source stop;
   int later = 0;
-  auto cancel = std::make_shared<effect<int>>("cancel", [&stop](context&, const int&) {
-    stop.request_stop();
-  });
+  auto cancel = std::make_shared<effect<int>>(
+      "cancel", [&stop](context&, const int&) { stop.request_stop(); });
   auto count = std::make_shared<effect<int>>("count", [&later](context&, const int&) { ++later; });
   sequence<int> seq{"s", steps{add("a", 1), cancel, count}};
   context ctx;
@@ -98,7 +98,7 @@ TEST(pipz_sequence, before_and_after_insert_next_to_the_named_child) {
 TEST(pipz_sequence, a_running_call_finishes_on_the_children_it_started_with) {
   gate entered, release;
   auto seq = std::make_shared<sequence<int>>(
-    "s", steps{blocking("wait", entered, release), add("plus-ten", 10)});
+      "s", steps{blocking("wait", entered, release), add("plus-ten", 10)});
   auto running = process_async(seq, 0);
   ASSERT_TRUE(entered.wait());
   EXPECT_TRUE(seq->remove("plus-ten"));

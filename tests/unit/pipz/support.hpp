@@ -7,8 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <string>
 #include <stop_token>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -33,23 +33,23 @@ inline ref<int> times(std::string name, int n) {
 
 /// An apply that always fails with `message`.
 inline ref<int> failing(std::string name, std::string message = "boom") {
-  return std::make_shared<apply<int>>(std::move(name),
-                                      [message](context&, const int&) -> outcome<int> {
-                                        return fail(message);
-                                      });
+  return std::make_shared<apply<int>>(
+      std::move(name), [message](context&, const int&) -> outcome<int> { return fail(message); });
 }
 
 /// An apply that fails its first `failures` calls, then adds 1; counts calls.
 class flaky {
 public:
-  explicit flaky(int failures) : failures_(failures) {}
+  explicit flaky(int failures)
+    : failures_(failures) {}
 
   ref<int> node(std::string name) {
-    return std::make_shared<apply<int>>(std::move(name), [this](context&, const int& x) -> outcome<int> {
-      if (calls_.fetch_add(1) < failures_)
-        return fail("flaky failure " + std::to_string(calls_.load()));
-      return x + 1;
-    });
+    return std::make_shared<apply<int>>(
+        std::move(name), [this](context&, const int& x) -> outcome<int> {
+          if (calls_.fetch_add(1) < failures_)
+            return fail("flaky failure " + std::to_string(calls_.load()));
+          return x + 1;
+        });
   }
 
   int calls() const { return calls_.load(); }
@@ -96,18 +96,17 @@ private:
 /// requested; returns x + 1 when released, a canceled failure when stopped.
 inline ref<int> blocking(std::string name, gate& entered, gate& release) {
   return std::make_shared<apply<int>>(
-    std::move(name), [&entered, &release](context& ctx, const int& x) -> outcome<int> {
-      entered.open();
-      if (!release.wait_or_stop(ctx.stop))
-        return fail(causes::canceled{});
-      return x + 1;
-    });
+      std::move(name), [&entered, &release](context& ctx, const int& x) -> outcome<int> {
+        entered.open();
+        if (!release.wait_or_stop(ctx.stop))
+          return fail(causes::canceled{});
+        return x + 1;
+      });
 }
 
 /// Waits for `pred` with a real-time deadline (polling a condition, never sleeping for a
 /// result).
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 5s) {
+template <class Pred> bool eventually(Pred pred, std::chrono::milliseconds deadline = 5s) {
   auto until = std::chrono::steady_clock::now() + deadline;
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= until)
@@ -127,8 +126,7 @@ inline std::future<result<int>> process_async(ref<int> chain, int input,
 }
 
 /// Whether a future becomes ready within `deadline` (real time).
-template <class F>
-bool ready(F& f, std::chrono::milliseconds deadline = 5s) {
+template <class F> bool ready(F& f, std::chrono::milliseconds deadline = 5s) {
   return f.wait_for(deadline) == std::future_status::ready;
 }
 

@@ -9,8 +9,7 @@ constexpr int threads = 4;
 constexpr int calls_per_thread = 1000;
 
 /// Runs `body(thread_index)` on `threads` threads at once and joins them.
-template <class F>
-void on_threads(F body) {
+template <class F> void on_threads(F body) {
   std::vector<std::jthread> pool;
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&body, t] { body(t); });
@@ -21,12 +20,13 @@ void on_threads(F body) {
 TEST(pipz_threads, one_resilient_pipeline_serves_several_threads_with_correct_results) {
   auto work = add("plus-one", 1);
   auto limited = std::make_shared<rate_limiter<int>>(
-    "limit", work, rate_limiter_options{.rate = 1e9, .burst = 1000});
+      "limit", work, rate_limiter_options{.rate = 1e9, .burst = 1000});
   auto breaker = std::make_shared<circuit_breaker<int>>("breaker", limited);
   auto retried = std::make_shared<retry<int>>("retry", breaker);
-  auto bounded = std::make_shared<timeout<int>>("timeout", retried, 10s);
+  auto bounded = std::make_shared<timeout<int>>(
+      "timeout", retried, 10s, timeout_options{.clock = std::make_shared<armada::real_clock>()});
   auto seq = std::make_shared<sequence<int>>(
-    "steps", sequence<int>::children_type{times("double", 2), bounded});
+      "steps", sequence<int>::children_type{times("double", 2), bounded});
   pipeline<int> p{"orders", seq};
   std::atomic<int> wrong{0};
   on_threads([&](int t) {
@@ -42,7 +42,7 @@ TEST(pipz_threads, one_resilient_pipeline_serves_several_threads_with_correct_re
 
 TEST(pipz_threads, editing_a_sequence_while_threads_process_never_tears_a_call) {
   auto seq = std::make_shared<sequence<int>>(
-    "steps", sequence<int>::children_type{add("a", 1), add("b", 1)});
+      "steps", sequence<int>::children_type{add("a", 1), add("b", 1)});
   std::atomic<bool> stop{false};
   std::atomic<int> wrong{0};
   std::jthread editor{[&] {
@@ -62,6 +62,7 @@ TEST(pipz_threads, editing_a_sequence_while_threads_process_never_tears_a_call) 
     }
   });
   stop = true;
+  editor.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(seq->size(), 2u);
 }
@@ -74,9 +75,9 @@ TEST(pipz_threads, a_breaker_under_concurrent_failures_only_returns_known_outcom
     return x;
   });
   auto breaker = std::make_shared<circuit_breaker<int>>(
-    "breaker", odd_fails,
-    circuit_breaker_options{.failure_threshold = 3, .reset_timeout = 1ms, .half_open_probes = 2,
-                            .clock = clock});
+      "breaker", odd_fails,
+      circuit_breaker_options{
+          .failure_threshold = 3, .reset_timeout = 1ms, .half_open_probes = 2, .clock = clock});
   std::atomic<int> unexpected{0};
   std::atomic<bool> done{false};
   std::jthread ticker{[&] {
@@ -100,8 +101,8 @@ TEST(pipz_threads, a_breaker_under_concurrent_failures_only_returns_known_outcom
 
 TEST(pipz_threads, a_worker_pool_shared_by_threads_returns_each_callers_own_result) {
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", times("triple", 3),
-    worker_pool_options{.workers = 2, .queue_capacity = 2, .when_full = pool_full::wait});
+      "pool", times("triple", 3),
+      worker_pool_options{.workers = 2, .queue_capacity = 2, .when_full = pool_full::wait});
   std::atomic<int> wrong{0};
   on_threads([&](int t) {
     context ctx;

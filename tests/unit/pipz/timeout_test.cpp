@@ -16,14 +16,53 @@ std::size_t thread_count() {
 
 } // namespace
 
-TEST(pipz_timeout, a_fast_child_returns_its_value_and_disarms_the_timer) {
+TEST(pipz_timeout, a_fast_child_returns_its_value) {
   auto clock = std::make_shared<armada::manual_clock>();
   timeout<int> t{"t", add("a", 1), 50ms, {.clock = clock}};
   context ctx;
   auto r = t.process(ctx, 1);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, 2);
+}
+
+TEST(pipz_timeout, calls_share_one_armed_timer_that_disarms_when_idle) {
+  auto clock = std::make_shared<armada::manual_clock>();
+  timeout<int> t{"t", add("a", 1), 50ms, {.clock = clock}};
+  context ctx;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(*t.process(ctx, i), i + 1);
+    clock->advance(1ms);
+  }
+  EXPECT_EQ(clock->pending_timers(), 1u);
+  EXPECT_EQ(t.armed_timers(), 1u);
+  clock->advance(50ms); // fires with no call in flight: nothing is re-armed
   EXPECT_EQ(clock->pending_timers(), 0u);
+  EXPECT_EQ(t.armed_timers(), 0u);
+}
+
+TEST(pipz_timeout, each_call_is_cancelled_at_its_own_deadline) {
+  auto clock = std::make_shared<armada::manual_clock>();
+  gate entered_a, entered_b, never;
+  auto slow_a = blocking("a", entered_a, never);
+  auto slow_b = blocking("b", entered_b, never);
+  auto pick = std::make_shared<switch_<int, int>>("pick", [](context&, const int& x) { return x; });
+  pick->add_route(1, slow_a);
+  pick->add_route(2, slow_b);
+  auto t = std::make_shared<timeout<int>>("t", pick, 50ms, timeout_options{.clock = clock});
+  auto a = process_async(t, 1);
+  ASSERT_TRUE(entered_a.wait());
+  clock->advance(30ms);
+  auto b = process_async(t, 2);
+  ASSERT_TRUE(entered_b.wait());
+  EXPECT_EQ(clock->pending_timers(), 1u) << "b's later deadline needs no timer of its own";
+  clock->advance(20ms);
+  ASSERT_TRUE(ready(a));
+  EXPECT_TRUE(a.get().error().timed_out());
+  EXPECT_FALSE(ready(b, 0ms));
+  ASSERT_TRUE(clock->wait_for_waiters(1)); // re-armed for b
+  clock->advance(30ms);
+  ASSERT_TRUE(ready(b));
+  EXPECT_TRUE(b.get().error().timed_out());
 }
 
 TEST(pipz_timeout, the_child_sees_the_narrowed_deadline) {
@@ -97,7 +136,10 @@ TEST(pipz_timeout, a_caller_cancellation_reaches_the_child_and_is_not_a_timeout)
 
 TEST(pipz_timeout, the_real_clock_times_out_a_child_that_waits_on_its_token) {
   gate entered, never;
-  timeout<int> t{"t", blocking("slow", entered, never), 5ms};
+  timeout<int> t{"t",
+                 blocking("slow", entered, never),
+                 5ms,
+                 {.clock = std::make_shared<armada::real_clock>()}};
   context ctx;
   auto r = t.process(ctx, 1);
   ASSERT_FALSE(r.ok());

@@ -47,7 +47,7 @@ TEST(pipz_worker_pool, a_child_error_comes_back_with_the_pool_in_the_path) {
 TEST(pipz_worker_pool, no_more_than_workers_calls_run_the_child_at_once) {
   held_work work;
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", work.node(), worker_pool_options{.workers = 2, .queue_capacity = 10});
+      "pool", work.node(), worker_pool_options{.workers = 2, .queue_capacity = 10});
   std::vector<std::future<result<int>>> calls;
   for (int i = 0; i < 4; ++i)
     calls.push_back(process_async(pool, i));
@@ -64,8 +64,8 @@ TEST(pipz_worker_pool, no_more_than_workers_calls_run_the_child_at_once) {
 TEST(pipz_worker_pool, a_full_queue_rejects_in_reject_mode) {
   held_work work;
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", work.node(),
-    worker_pool_options{.workers = 1, .queue_capacity = 1, .when_full = pool_full::reject});
+      "pool", work.node(),
+      worker_pool_options{.workers = 1, .queue_capacity = 1, .when_full = pool_full::reject});
   auto running = process_async(pool, 1);
   ASSERT_TRUE(eventually([&] { return work.started.load() == 1; }));
   auto queued = process_async(pool, 2);
@@ -84,8 +84,8 @@ TEST(pipz_worker_pool, a_full_queue_rejects_in_reject_mode) {
 TEST(pipz_worker_pool, a_full_queue_makes_the_caller_wait_in_wait_mode) {
   held_work work;
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", work.node(),
-    worker_pool_options{.workers = 1, .queue_capacity = 1, .when_full = pool_full::wait});
+      "pool", work.node(),
+      worker_pool_options{.workers = 1, .queue_capacity = 1, .when_full = pool_full::wait});
   auto a = process_async(pool, 1);
   ASSERT_TRUE(eventually([&] { return work.started.load() == 1; }));
   auto b = process_async(pool, 2);
@@ -102,7 +102,7 @@ TEST(pipz_worker_pool, a_full_queue_makes_the_caller_wait_in_wait_mode) {
 TEST(pipz_worker_pool, cancelling_a_queued_call_removes_it_from_the_queue) {
   held_work work;
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", work.node(), worker_pool_options{.workers = 1, .queue_capacity = 4});
+      "pool", work.node(), worker_pool_options{.workers = 1, .queue_capacity = 4});
   auto running = process_async(pool, 1);
   ASSERT_TRUE(eventually([&] { return work.started.load() == 1; }));
   std::stop_source stop;
@@ -124,7 +124,7 @@ TEST(pipz_worker_pool, cancelling_a_queued_call_removes_it_from_the_queue) {
 TEST(pipz_worker_pool, close_finishes_queued_calls_and_refuses_later_ones) {
   held_work work;
   auto pool = std::make_shared<worker_pool<int>>(
-    "pool", work.node(), worker_pool_options{.workers = 1, .queue_capacity = 4});
+      "pool", work.node(), worker_pool_options{.workers = 1, .queue_capacity = 4});
   auto a = process_async(pool, 1);
   ASSERT_TRUE(eventually([&] { return work.started.load() == 1; }));
   auto b = process_async(pool, 2);

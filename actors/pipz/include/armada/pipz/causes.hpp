@@ -61,8 +61,7 @@ failure fail(std::string_view message);
 
 /// A failure whose cause is `e` (any std::exception type, e.g. one of `causes`).
 template <class E>
-  requires std::is_base_of_v<std::exception, std::decay_t<E>>
-failure fail(E&& e) {
+requires std::is_base_of_v<std::exception, std::decay_t<E>> failure fail(E&& e) {
   return failure{std::make_exception_ptr(std::forward<E>(e))};
 }
 

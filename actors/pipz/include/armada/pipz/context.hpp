@@ -34,9 +34,7 @@ struct context {
   bool canceled() const { return stop.stop_requested(); }
 
   /// Real time since `started`.
-  std::chrono::nanoseconds elapsed() const {
-    return std::chrono::steady_clock::now() - started;
-  }
+  std::chrono::nanoseconds elapsed() const { return std::chrono::steady_clock::now() - started; }
 };
 
 } // namespace armada::pipz

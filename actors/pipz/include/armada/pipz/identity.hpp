@@ -15,7 +15,8 @@ public:
   identity(std::string name, std::string description = {});
 
   /// Same as `identity(std::string{name})`, so nodes accept string literals.
-  identity(const char* name) : identity(std::string{name}) {}
+  identity(const char* name)
+    : identity(std::string{name}) {}
 
   /// An identity with a known UUID (used when parsing a schema back).
   identity(std::string name, std::string description, armada::uuid id);
