@@ -1,5 +1,9 @@
 #include "provider_under_test.hpp"
 
+#include <filesystem>
+#include <unistd.h>
+
+#include "armada/herald/embedded.hpp"
 #include "armada/herald/memory.hpp"
 
 namespace armada::conformance {
@@ -15,6 +19,30 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.nack_delay = true;
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       return herald::memory::connect(sys, "memory://" + scope);
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    provider_under_test p;
+    p.name = "embedded";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.connect = [](caf::actor_system& sys, const std::string& scope) {
+      // A fresh file per test, in a directory removed when this process exits.
+      struct scratch {
+        std::filesystem::path dir = std::filesystem::temp_directory_path()
+                                    / ("armada-conformance-embedded-" + std::to_string(::getpid()));
+        scratch() { std::filesystem::create_directories(dir); }
+        ~scratch() {
+          std::error_code ec;
+          std::filesystem::remove_all(dir, ec);
+        }
+      };
+      static scratch files;
+      return herald::embedded::connect(sys, "embedded://" + (files.dir / (scope + ".mdb")).string());
     };
     result.push_back(std::move(p));
   }
