@@ -1,31 +1,59 @@
 // The armada command.
 
+#include <cstdio>
+#include <filesystem>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "capitan_demo.hpp"
+#include "order_demo.hpp"
+#include "order_flow.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"armada: events, brokers, sagas and a mesh for C++ services"};
   app.require_subcommand(1);
-  armada::apps::capitan_demo_options demo;
-  std::vector<std::string> caf_args;
-  auto demo_cmd = app.add_subcommand("demo", "run the order flow on local capitan signals, print a "
-                                             "timeline and the stats");
-  demo_cmd->add_option("--orders", demo.orders, "orders to place")->check(CLI::PositiveNumber);
-  demo_cmd->add_option("--fail-every", demo.fail_every, "decline every n-th payment (0: never)")
-    ->check(CLI::NonNegativeNumber);
+
+  armada::apps::order_demo_options demo;
+  auto demo_cmd = app.add_subcommand(
+    "demo", "the order flow across two processes: an orders service emits order.placed, herald "
+            "carries it to a fulfilment service that runs reserve_inventory -> charge_payment -> "
+            "ship_order (compensated in reverse on failure) and reports back");
+  demo_cmd->add_option("--orders", demo.orders, "orders to place")->check(CLI::Range(1, 100000));
+  demo_cmd->add_option("--fail-at", demo.fail_at, "make every order fail at this step")
+    ->check(CLI::IsMember({"reserve_inventory", "charge_payment", "ship_order"}));
+  demo_cmd->add_option("--provider", demo.provider,
+                       "embedded (default: a fresh LMDB file, no server) or an embedded:// URL");
   demo_cmd->add_flag("--quiet", demo.quiet, "no timeline, only the summary");
-  demo_cmd->allow_extras(); // the rest goes to the actor system (e.g. --scheduler.max-threads=2)
+
+  std::string bus, fail_at;
+  int orders = 0;
+  bool quiet = false;
+  auto child_cmd = app.add_subcommand("demo-fulfilment", "the fulfilment service of `armada demo` (started by it)");
+  child_cmd->group(""); // hidden
+  child_cmd->add_option("--bus", bus, "provider URL")->required();
+  child_cmd->add_option("--orders", orders, "orders to handle before exiting")->required();
+  child_cmd->add_option("--fail-at", fail_at, "step that fails");
+  child_cmd->add_flag("--quiet", quiet, "no timeline");
+
+  armada::apps::capitan_demo_options local;
+  auto local_cmd = app.add_subcommand("capitan-demo", "the order flow on local capitan signals in one "
+                                                      "process: timeline and stats");
+  local_cmd->add_option("--orders", local.orders, "orders to place")->check(CLI::PositiveNumber);
+  local_cmd->add_option("--fail-every", local.fail_every, "decline every n-th payment (0: never)")
+    ->check(CLI::NonNegativeNumber);
+  local_cmd->add_flag("--quiet", local.quiet, "no timeline, only the summary");
+
   CLI11_PARSE(app, argc, argv);
   if (*demo_cmd) {
-    std::vector<char*> rest{argv[0]};
-    auto extras = demo_cmd->remaining();
-    for (auto& e : extras)
-      rest.push_back(e.data());
-    rest.push_back(nullptr);
-    return armada::apps::run_capitan_demo(demo, static_cast<int>(rest.size() - 1), rest.data());
+    demo.self_path = std::filesystem::canonical("/proc/self/exe").string();
+    return armada::apps::run_order_demo(demo);
+  }
+  if (*child_cmd)
+    return armada::apps::run_fulfilment_service(bus, fail_at, orders, quiet);
+  if (*local_cmd) {
+    char* rest[] = {argv[0], nullptr};
+    return armada::apps::run_capitan_demo(local, 1, rest);
   }
   return 0;
 }
