@@ -73,13 +73,14 @@ struct publish_failed : std::runtime_error {
   caf::error err;
 };
 
-pipz::ref<message> publish_to(connection conn, const std::string& name) {
+pipz::ref<message> publish_to(connection conn, const std::string& name, std::shared_ptr<armada::clock> clk) {
   return std::make_shared<pipz::apply<message>>(
     pipz::identity{name, "publish to " + conn.provider()},
-    [conn](pipz::context& ctx, const message& m) -> pipz::outcome<message> {
+    [conn, clk](pipz::context& ctx, const message& m) -> pipz::outcome<message> {
+      // The deadline is on the pipeline's clock (a manual one in tests): measure with it.
       auto left = ctx.deadline == armada::clock::time_point::max()
                     ? std::chrono::milliseconds{30000}
-                    : std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - std::chrono::steady_clock::now());
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - clk->now());
       if (left.count() <= 0)
         return pipz::fail(publish_failed{make_error(errc::timeout, "publish of " + m.id + " to '"
                                                                      + m.topic + "' ran out of time")});
@@ -98,7 +99,7 @@ raw_publisher::raw_publisher(connection conn, std::string topic, publish_options
   : conn_(std::move(conn)), topic_(std::move(topic)), opts_(std::move(opts)) {
   auto clk = opts_.clock ? opts_.clock : std::static_pointer_cast<armada::clock>(real_clock::shared());
   // Built inside out: publish ← timeout ← retry ← breaker ← limiter ← fallback ← …
-  pipz::ref<message> node = publish_to(conn_, "publish");
+  pipz::ref<message> node = publish_to(conn_, "publish", clk);
   node = std::make_shared<pipz::timeout<message>>(
     pipz::identity{"timeout"}, node, opts_.timeout, pipz::timeout_options{clk, opts_.events});
   if (opts_.attempts > 1)
@@ -116,7 +117,7 @@ raw_publisher::raw_publisher(connection conn, std::string topic, publish_options
       pipz::rate_limiter_options{*opts_.rate_limit, opts_.burst, pipz::limiter_mode::wait, clk, opts_.events});
   if (opts_.fallback)
     node = std::make_shared<pipz::fallback<message>>(
-      pipz::identity{"fallback"}, std::vector<pipz::ref<message>>{node, publish_to(*opts_.fallback, "publish_fallback")});
+      pipz::identity{"fallback"}, std::vector<pipz::ref<message>>{node, publish_to(*opts_.fallback, "publish_fallback", clk)});
   std::vector<pipz::ref<message>> steps;
   for (std::size_t i = 0; i < opts_.middleware.size(); ++i) {
     auto fn = opts_.middleware[i];

@@ -174,13 +174,8 @@ void handle_one(subscriber_pointer self, message m, const subscription_actor& su
     }
     caf::anon_send(me, done_atom::value, id, std::move(err));
   };
-  try {
-    s.handler(it->second.msg, done);
-  } catch (const std::exception& ex) {
-    done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
-  } catch (...) {
-    done(make_error(errc::nack, "the handler threw a non-std exception"));
-  }
+  if (auto err = invoke_handler([&] { s.handler(it->second.msg, done); }))
+    done(std::move(err)); // an async handler that threw before reporting
 }
 
 subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, connection_actor conn,
@@ -264,16 +259,7 @@ caf::expected<subscription> subscribe(const connection& conn, std::string topic,
                                       std::function<void(const message&)> handler,
                                       subscriber_options opts) {
   async_handler h = [handler = std::move(handler)](const message& m, completion done) {
-    try {
-      handler(m);
-    } catch (const std::exception& ex) {
-      done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
-      return;
-    } catch (...) {
-      done(make_error(errc::nack, "the handler threw a non-std exception"));
-      return;
-    }
-    done(caf::none);
+    done(invoke_handler([&] { handler(m); }));
   };
   return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
 }

@@ -62,7 +62,8 @@ void real_clock::run(std::stop_token stop) {
     }
     auto next = timers_.begin()->first;
     if (std::chrono::steady_clock::now() < next) {
-      cv_.wait_until(lock, stop, next, [] { return false; });
+      // Wake early when an earlier timer arrives (or the earliest one is cancelled).
+      cv_.wait_until(lock, stop, next, [&] { return timers_.empty() || timers_.begin()->first != next; });
       continue;
     }
     auto fn = std::move(timers_.begin()->second.second);

@@ -83,6 +83,28 @@ TEST(real_clock, a_scheduled_timer_runs_on_the_shared_timer_thread) {
   EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return ran; }));
 }
 
+TEST(real_clock, a_timer_scheduled_before_a_pending_later_one_fires_first_and_on_time) {
+  real_clock clk;
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<int> fired;
+  clk.schedule(clk.now() + 10s, [&] {
+    std::lock_guard g{m};
+    fired.push_back(2);
+    cv.notify_all();
+  });
+  auto scheduled = std::chrono::steady_clock::now();
+  clk.schedule(clk.now() + 5ms, [&] {
+    std::lock_guard g{m};
+    fired.push_back(1);
+    cv.notify_all();
+  });
+  std::unique_lock lock{m};
+  ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return !fired.empty(); })); // not after the 10 s timer
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+  EXPECT_LT(std::chrono::steady_clock::now() - scheduled, 5s);
+}
+
 TEST(config, environment_variables_map_to_dotted_options) {
   std::string a = "ARMADA_SCHEDULER__MAX_THREADS=3";
   std::string b = "ARMADA_CAPITAN__BUFFER_SIZE=32";

@@ -66,6 +66,20 @@ caf::expected<subscription> subscribe(const connection& conn, std::string topic,
                                       std::function<void(const message&)> handler,
                                       subscriber_options opts = {});
 
+/// Runs `fn()`: returns normally → no error; throws → an `errc::nack` error carrying the
+/// exception's text (what a handler's failure becomes).
+template <class F>
+caf::error invoke_handler(F&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& ex) {
+    return make_error(errc::nack, std::string{"the handler threw: "} + ex.what());
+  } catch (...) {
+    return make_error(errc::nack, "the handler threw a non-std exception");
+  }
+  return caf::none;
+}
+
 /// A decoded message: the value plus the message it came in.
 template <class T>
 class typed_message {
@@ -93,16 +107,7 @@ caf::expected<subscription> subscriber(const connection& conn, std::string topic
                                       + caf::to_string(value.error())));
       return;
     }
-    try {
-      handler(typed_message<T>{std::move(*value), m});
-    } catch (const std::exception& ex) {
-      done(make_error(errc::nack, std::string{"the handler threw: "} + ex.what()));
-      return;
-    } catch (...) {
-      done(make_error(errc::nack, "the handler threw a non-std exception"));
-      return;
-    }
-    done(caf::none);
+    done(invoke_handler([&] { handler(typed_message<T>{std::move(*value), m}); }));
   };
   return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
 }
