@@ -1,0 +1,124 @@
+#include "jetstream_subscription.hpp"
+
+#include "armada/herald/errc.hpp"
+#include "jetstream_catalog.hpp"
+
+namespace armada::herald::jetstream {
+
+namespace {
+
+struct meta_deleter {
+  void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
+};
+
+} // namespace
+
+jetstream_subscription::jetstream_subscription(std::shared_ptr<nats::client> c, natsSubscription* sub,
+                                               std::string topic)
+  : client_(std::move(c)), sub_(sub), topic_(std::move(topic)) {}
+
+jetstream_subscription::~jetstream_subscription() {
+  close();
+  natsSubscription_Destroy(sub_);
+}
+
+caf::error jetstream_subscription::closed_error() const {
+  return make_error(errc::closed, std::string{provider_name} + " provider: the subscription to '" + topic_
+                                    + "' is closed");
+}
+
+caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t max, std::chrono::milliseconds wait) {
+  if (closed_ || client_->closed())
+    return closed_error();
+  natsMsgList list{nullptr, 0};
+  jsErrCode jerr{};
+  auto timeout = std::max<std::int64_t>(wait.count(), 1);
+  auto s = natsSubscription_Fetch(&list, sub_, static_cast<int>(std::min<std::size_t>(max, 1024)), timeout, &jerr);
+  std::vector<message> out;
+  if (s == NATS_TIMEOUT)
+    return out;
+  if (s != NATS_OK) {
+    natsMsgList_Destroy(&list);
+    if (closed_ || client_->closed())
+      return closed_error();
+    return nats::status_error(provider_name, "cannot fetch from '" + topic_ + "' on " + client_->address(), s);
+  }
+  out.reserve(static_cast<std::size_t>(list.Count));
+  std::lock_guard guard{mtx_};
+  for (int i = 0; i < list.Count; ++i) {
+    nats::msg_ptr msg{list.Msgs[i]};
+    list.Msgs[i] = nullptr; // owned by `msg` now
+    auto m = nats::from_nats(msg.get(), topic_);
+    jsMsgMetaData* raw = nullptr;
+    if (natsMsg_GetMetaData(&raw, msg.get()) == NATS_OK) {
+      std::unique_ptr<jsMsgMetaData, meta_deleter> meta{raw};
+      m.attempt = static_cast<std::uint32_t>(meta->NumDelivered);
+      m.broker = std::string{meta->Stream} + ":" + std::to_string(meta->Sequence.Stream);
+      m.published = std::chrono::system_clock::time_point{
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds{meta->Timestamp})};
+    } else {
+      m.broker = std::string{natsMsg_GetSubject(msg.get())} + ":?";
+    }
+    if (m.id.empty())
+      m.id = m.broker; // published without herald: the stream position identifies it
+    held_[m.broker] = std::move(msg); // a redelivery replaces the copy it supersedes
+    out.push_back(std::move(m));
+  }
+  natsMsgList_Destroy(&list);
+  return out;
+}
+
+nats::msg_ptr jetstream_subscription::take(const message& m) {
+  std::lock_guard guard{mtx_};
+  auto i = held_.find(m.broker);
+  if (i == held_.end())
+    return nullptr;
+  auto msg = std::move(i->second);
+  held_.erase(i);
+  return msg;
+}
+
+caf::error jetstream_subscription::ack(const message& m) {
+  auto msg = take(m);
+  if (!msg)
+    return closed_ ? closed_error() : caf::none; // already settled
+  if (auto s = natsMsg_Ack(msg.get(), nullptr); s != NATS_OK)
+    return nats::status_error(provider_name, "cannot ack " + m.broker + " (it is redelivered after ack-wait)", s);
+  return caf::none;
+}
+
+caf::error jetstream_subscription::ack_batch(const std::vector<message>& ms) {
+  caf::error first;
+  for (auto& m : ms)
+    if (auto err = ack(m); err && !first)
+      first = std::move(err);
+  return first;
+}
+
+caf::error jetstream_subscription::nack(const message& m, std::chrono::milliseconds delay) {
+  auto msg = take(m);
+  if (!msg)
+    return closed_ ? closed_error() : caf::none;
+  auto s = delay.count() > 0 ? natsMsg_NakWithDelay(msg.get(), delay.count(), nullptr) : natsMsg_Nak(msg.get(), nullptr);
+  if (s != NATS_OK)
+    return nats::status_error(provider_name, "cannot nack " + m.broker + " (it is redelivered after ack-wait)", s);
+  return caf::none;
+}
+
+void jetstream_subscription::close() {
+  if (closed_.exchange(true))
+    return;
+  std::map<std::string, nats::msg_ptr> held;
+  {
+    std::lock_guard guard{mtx_};
+    held.swap(held_);
+  }
+  // What this subscription held goes back to the consumer at once (not after ack-wait).
+  for (auto& [pos, msg] : held)
+    natsMsg_Nak(msg.get(), nullptr);
+  if (!held.empty())
+    natsConnection_FlushTimeout(client_->connection(), client_->timeout().count());
+  natsSubscription_Unsubscribe(sub_); // bound to an existing durable: the consumer stays
+}
+
+} // namespace armada::herald::jetstream

@@ -1,0 +1,146 @@
+// The jetstream provider against a real nats-server -js: streams and durable consumers created
+// if missing, NakWithDelay with NumDelivered, MaxDeliver, multi-value headers.
+
+#include <gtest/gtest.h>
+
+#include <nats/nats.h>
+
+#include "armada/herald/errc.hpp"
+#include "armada/herald/jetstream.hpp"
+#include "armada/runtime/error.hpp"
+#include "server.hpp"
+
+using namespace armada;
+using namespace std::chrono_literals;
+using armada::testing_nats::fetch_n;
+using armada::testing_nats::fresh_topic;
+
+namespace {
+
+herald::message msg(const std::string& topic, const std::string& id) {
+  herald::message m;
+  m.topic = topic;
+  m.id = id;
+  m.payload = "payload of " + id;
+  return m;
+}
+
+} // namespace
+
+TEST(jetstream_provider, publish_creates_the_stream_and_a_later_subscriber_reads_the_message_with_its_headers) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv) << describe(drv.error());
+  auto topic = fresh_topic("old");
+  auto m = msg(topic, "j-1");
+  m.key = "customer-7";
+  m.metadata["Accept"] = "text/plain\napplication/json";
+  auto r = (*drv)->publish(m);
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_NE(r->broker.find("UNIT_"), std::string::npos) << r->broker; // stream:sequence
+  auto sub = (*drv)->subscribe(topic, {.group = "late"});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  auto got = fetch_n(**sub, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, "j-1");
+  EXPECT_EQ(got[0].key, "customer-7");
+  EXPECT_EQ(got[0].meta("Accept"), "text/plain\napplication/json");
+  EXPECT_EQ(got[0].attempt, 1u);
+  EXPECT_EQ(got[0].broker, r->broker);
+  EXPECT_FALSE((*sub)->ack(got[0]));
+}
+
+TEST(jetstream_provider, a_publish_with_a_known_message_id_is_stored_once) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("dedup");
+  auto first = (*drv)->publish(msg(topic, "same"));
+  auto second = (*drv)->publish(msg(topic, "same"));
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->broker, second->broker);
+}
+
+TEST(jetstream_provider, a_batch_is_published_with_one_pub_ack_per_message) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("batch");
+  std::vector<herald::message> ms;
+  for (int i = 0; i < 50; ++i)
+    ms.push_back(msg(topic, "b-" + std::to_string(i)));
+  auto r = (*drv)->publish_batch(ms);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->size(), 50u);
+  for (std::size_t i = 0; i < ms.size(); ++i)
+    EXPECT_EQ((*r)[i].id, ms[i].id);
+  auto sub = (*drv)->subscribe(topic, {});
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(fetch_n(**sub, 50).size(), 50u);
+}
+
+TEST(jetstream_provider, nak_with_delay_redelivers_after_the_delay_with_num_delivered_plus_one) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("nak");
+  auto sub = (*drv)->subscribe(topic, {});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  ASSERT_TRUE((*drv)->publish(msg(topic, "n-1")));
+  auto got = fetch_n(**sub, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].attempt, 1u);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_FALSE((*sub)->nack(got[0], 500ms));
+  auto again = fetch_n(**sub, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 450ms); // the server's timer, not ours
+  EXPECT_EQ(again[0].id, "n-1");
+  EXPECT_EQ(again[0].attempt, 2u);
+  EXPECT_EQ(again[0].broker, got[0].broker);
+}
+
+TEST(jetstream_provider, max_deliver_stops_redelivery_after_that_many_deliveries) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_&max-deliver=2");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("maxdeliver");
+  auto sub = (*drv)->subscribe(topic, {});
+  ASSERT_TRUE(sub);
+  ASSERT_TRUE((*drv)->publish(msg(topic, "m-1")));
+  for (std::uint32_t attempt = 1; attempt <= 2; ++attempt) {
+    auto got = fetch_n(**sub, 1);
+    ASSERT_EQ(got.size(), 1u) << "delivery " << attempt;
+    EXPECT_EQ(got[0].attempt, attempt);
+    ASSERT_FALSE((*sub)->nack(got[0], 0ms));
+  }
+  EXPECT_TRUE(fetch_n(**sub, 1, 1500ms).empty()); // a third delivery never comes
+}
+
+TEST(jetstream_provider, closing_a_subscription_hands_what_it_held_to_the_next_subscriber_of_the_group_at_once) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("handover");
+  auto first = (*drv)->subscribe(topic, {.group = "g"});
+  ASSERT_TRUE(first);
+  ASSERT_TRUE((*drv)->publish(msg(topic, "h-1")));
+  ASSERT_EQ(fetch_n(**first, 1).size(), 1u);
+  (*first)->close();
+  (*first)->close(); // idempotent
+  auto second = (*drv)->subscribe(topic, {.group = "g"});
+  ASSERT_TRUE(second);
+  auto got = fetch_n(**second, 1, 5s); // well before ack-wait (30 s)
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].attempt, 2u);
+}
+
+TEST(jetstream_provider, a_topic_that_is_not_a_subject_is_a_config_error_naming_it) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto sub = (*drv)->subscribe("orders.*", {});
+  ASSERT_FALSE(sub);
+  EXPECT_EQ(herald::code_of(sub.error()), herald::errc::config);
+  EXPECT_NE(describe(sub.error()).find("'orders.*'"), std::string::npos) << describe(sub.error());
+}
