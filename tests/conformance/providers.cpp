@@ -5,6 +5,8 @@
 
 #include "armada/herald/embedded.hpp"
 #include "armada/herald/memory.hpp"
+#include "armada/herald/redis.hpp"
+#include "armada/testing/servers.hpp"
 
 namespace armada::conformance {
 
@@ -43,6 +45,26 @@ std::vector<provider_under_test> providers_under_test() {
       };
       static scratch files;
       return herald::embedded::connect(sys, "embedded://" + (files.dir / (scope + ".mdb")).string());
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Redis Streams on the server of `scripts/servers up redis`; a key prefix per test isolates
+    // it. claim-idle is short so a closed or nacked subscriber's entries come back quickly.
+    provider_under_test p;
+    p.name = "redis";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.restartable_server = true;
+    p.features.nack_delay = true;
+    p.unavailable = [] {
+      return testing::servers::load().get("REDIS_URL") ? std::string{} : testing::servers::missing("REDIS_URL");
+    };
+    p.connect = [](caf::actor_system& sys, const std::string& scope) {
+      auto base = testing::servers::load().get("REDIS_URL").value_or("redis://127.0.0.1:6379");
+      return herald::redis::connect(sys, base + "?prefix=conformance:" + scope + ":&claim-idle=5000&claim-interval=100");
     };
     result.push_back(std::move(p));
   }

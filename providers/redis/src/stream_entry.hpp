@@ -1,0 +1,33 @@
+#pragma once
+
+// How a herald message is stored in a stream entry, and how the entries of XREADGROUP /
+// XAUTOCLAIM replies are read back. One field, `e`, holds the whole message as a Protobuf
+// envelope (armada.serialization.v1.Envelope): metadata lives inside it, so no metadata name can
+// collide with the payload field.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "armada/herald/message.hpp"
+#include "redis_client.hpp"
+
+namespace armada::herald::redis {
+
+/// The stream field that holds the envelope.
+inline constexpr const char* envelope_field = "e";
+
+/// `XADD key [MAXLEN ~ maxlen] * e <envelope of m>` (no trimming when maxlen is 0). `m.id` must
+/// be set.
+command_args xadd_command(const std::string& key, const message& m, std::int64_t maxlen);
+
+/// The message of one stream entry (`[id, [field, value, …]]`) read from `topic`, with `attempt`.
+/// An entry written by someone else (no `e` field, or not an envelope) becomes a message with an
+/// empty payload, its fields as metadata and `redis-decode-error` saying why, so a typed
+/// subscriber dead-letters it instead of failing forever. False for a deleted entry (nil fields).
+bool read_entry(const redisReply* entry, const std::string& topic, std::uint32_t attempt, message& out);
+
+/// The entries of an array of entries (`[[id, fields], …]`), skipping deleted ones.
+std::vector<message> read_entries(const redisReply* entries, const std::string& topic, std::uint32_t attempt);
+
+} // namespace armada::herald::redis
