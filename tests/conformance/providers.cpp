@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "armada/herald/embedded.hpp"
+#include "armada/herald/io.hpp"
 #include "armada/herald/memory.hpp"
 #include "armada/herald/redis.hpp"
 #include "armada/testing/servers.hpp"
@@ -21,6 +22,19 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.nack_delay = true;
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       return herald::memory::connect(sys, "memory://" + scope);
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // One stream, no broker: a fresh pipe per test, read back by the same connection. No
+    // consumer groups (subscriptions to a topic share it), nothing persistent, and only what
+    // is read after subscribing is promised; ack / nack(delay) are local to this process.
+    provider_under_test p;
+    p.name = "io";
+    p.features.guaranteed_order = true;
+    p.features.nack_delay = true;
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::io::connect(sys, "io://pipe");
     };
     result.push_back(std::move(p));
   }
