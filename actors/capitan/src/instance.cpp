@@ -170,8 +170,9 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
     auto deadline = c ? c->deadline : std::chrono::steady_clock::time_point::max();
     st.waiters.fetch_add(1);
     std::optional<drop_reason> outcome;
-    constexpr int max_spins = 64;
+    constexpr int max_spins = 256;
     int spins = 0;
+    auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds{50};
     for (;;) {
       auto now_cfg = st.cfg.load();
       if (reg_->shut_down.load())
@@ -193,12 +194,18 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
         return reg_->shut_down.load() || st.listener_count.load() == 0
                || st.depth_locked() < st.cfg.load()->buffer_size || st.cfg.load() != now_cfg;
       };
-      if (spins < max_spins) {
-        // The consumer usually frees a whole batch within microseconds: yield a little before
-        // paying for a sleep and a wake-up.
+      if (spins < max_spins && std::chrono::steady_clock::now() < spin_until) {
+        // The consumer usually frees a whole batch within microseconds: yield a little (bounded
+        // by time: on a loaded machine one yield can last a whole slice) before paying for a
+        // sleep and a wake-up.
         ++spins;
         lock.unlock();
+#if defined(__x86_64__) || defined(__i386__)
+        for (int i = 0; i < 32; ++i)
+          __builtin_ia32_pause(); // spin, not yield: a yield on a loaded machine gives away a slice
+#else
         std::this_thread::yield();
+#endif
         lock.lock();
         continue;
       }

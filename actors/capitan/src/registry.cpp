@@ -13,6 +13,15 @@ namespace armada::capitan::detail {
 namespace {
 thread_local int hook_depth = 0;
 
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  for (int i = 0; i < 32; ++i)
+    __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
 struct hook_scope {
   hook_scope() { ++hook_depth; }
   ~hook_scope() { --hook_depth; }
@@ -196,10 +205,14 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
       std::unique_lock guard{st.q_mtx};
       // Emitters blocked on a full queue refill it within microseconds of being woken: linger
       // briefly instead of going idle (an idle CAF worker takes tens of µs to wake up again).
-      for (int spin = 0; st.pending.empty() && st.waiters.load() > 0 && spin < 200; ++spin) {
-        guard.unlock();
-        std::this_thread::yield();
-        guard.lock();
+      // Bounded by time, not by count: on a loaded machine one yield can last a whole slice.
+      if (st.pending.empty() && st.waiters.load() > 0) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::microseconds{50};
+        while (st.pending.empty() && st.waiters.load() > 0 && std::chrono::steady_clock::now() < until) {
+          guard.unlock();
+          cpu_relax(); // spin, not yield: a yield on a loaded machine gives away a whole slice
+          guard.lock();
+        }
       }
       if (st.pending.empty()) {
         st.scheduled = false;
