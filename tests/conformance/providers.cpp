@@ -5,7 +5,9 @@
 
 #include "armada/herald/embedded.hpp"
 #include "armada/herald/io.hpp"
+#include "armada/herald/jetstream.hpp"
 #include "armada/herald/memory.hpp"
+#include "armada/herald/nats.hpp"
 #include "armada/herald/redis.hpp"
 #include "armada/testing/servers.hpp"
 
@@ -79,6 +81,42 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       auto base = testing::servers::load().get("REDIS_URL").value_or("redis://127.0.0.1:6379");
       return herald::redis::connect(sys, base + "?prefix=conformance:" + scope + ":&claim-idle=5000&claim-interval=100");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Core NATS on the server of `scripts/servers up nats`; topics carry the test's scope. Queue
+    // groups are consumer groups; nothing is stored, so a subscriber sees only what is published
+    // while it is subscribed, and ack / nack(delay) are local to the subscription.
+    provider_under_test p;
+    p.name = "nats";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.nack_delay = true;
+    p.unavailable = [] {
+      return testing::servers::load().get("NATS_URL") ? std::string{} : testing::servers::missing("NATS_URL");
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::nats::connect(sys, testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222"));
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // JetStream on the same server: one file stream per topic (named from the test's scope),
+    // one durable pull consumer per group.
+    provider_under_test p;
+    p.name = "jetstream";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.unavailable = [] {
+      return testing::servers::load().get("NATS_URL") ? std::string{} : testing::servers::missing("NATS_URL");
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222");
+      return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_");
     };
     result.push_back(std::move(p));
   }

@@ -1,5 +1,7 @@
 #include "jetstream_subscription.hpp"
 
+#include <algorithm>
+
 #include "armada/herald/errc.hpp"
 #include "jetstream_catalog.hpp"
 
@@ -52,8 +54,14 @@ caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t ma
     jsMsgMetaData* raw = nullptr;
     if (natsMsg_GetMetaData(&raw, msg.get()) == NATS_OK) {
       std::unique_ptr<jsMsgMetaData, meta_deleter> meta{raw};
-      m.attempt = static_cast<std::uint32_t>(meta->NumDelivered);
       m.broker = std::string{meta->Stream} + ":" + std::to_string(meta->Sequence.Stream);
+      // nats-server 2.9 sometimes redelivers a message nacked with a short delay with an
+      // unchanged NumDelivered: a redelivery this subscription saw is never an earlier attempt.
+      auto delivered = static_cast<std::uint32_t>(meta->NumDelivered);
+      auto seen = nacked_.find(m.broker);
+      m.attempt = seen == nacked_.end() ? delivered : std::max(delivered, seen->second + 1);
+      if (seen != nacked_.end())
+        nacked_.erase(seen);
       m.published = std::chrono::system_clock::time_point{
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds{meta->Timestamp})};
     } else {
@@ -99,6 +107,10 @@ caf::error jetstream_subscription::nack(const message& m, std::chrono::milliseco
   auto msg = take(m);
   if (!msg)
     return closed_ ? closed_error() : caf::none;
+  {
+    std::lock_guard guard{mtx_};
+    nacked_[m.broker] = m.attempt;
+  }
   auto s = delay.count() > 0 ? natsMsg_NakWithDelay(msg.get(), delay.count(), nullptr) : natsMsg_Nak(msg.get(), nullptr);
   if (s != NATS_OK)
     return nats::status_error(provider_name, "cannot nack " + m.broker + " (it is redelivered after ack-wait)", s);
@@ -112,6 +124,7 @@ void jetstream_subscription::close() {
   {
     std::lock_guard guard{mtx_};
     held.swap(held_);
+    nacked_.clear();
   }
   // What this subscription held goes back to the consumer at once (not after ack-wait).
   for (auto& [pos, msg] : held)

@@ -37,6 +37,7 @@ private:
   std::string topic_;
   std::mutex mtx_;
   std::map<std::string, nats::msg_ptr> held_; // fetched, not yet acked / nacked; by broker position
+  std::map<std::string, std::uint32_t> nacked_; // attempt of each message nacked and not seen since
   std::atomic<bool> closed_{false};
 };
 
