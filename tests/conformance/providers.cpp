@@ -22,6 +22,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.guaranteed_order = true;
     p.features.new_subscriber_receives_old = true;
     p.features.nack_delay = true;
+    p.features.retains_messages = true;
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       return herald::memory::connect(sys, "memory://" + scope);
     };
@@ -35,6 +36,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.name = "io";
     p.features.guaranteed_order = true;
     p.features.nack_delay = true;
+    p.features.retains_messages = true;
     p.connect = [](caf::actor_system& sys, const std::string&) {
       return herald::io::connect(sys, "io://pipe");
     };
@@ -48,6 +50,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.persistent = true;
     p.features.new_subscriber_receives_old = true;
     p.features.nack_delay = true;
+    p.features.retains_messages = true;
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       // A fresh file per test, in a directory removed when this process exits.
       struct scratch {
@@ -75,6 +78,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.new_subscriber_receives_old = true;
     p.features.restartable_server = true;
     p.features.nack_delay = true;
+    p.features.retains_messages = true;
     p.unavailable = [] {
       return testing::servers::load().get("REDIS_URL") ? std::string{} : testing::servers::missing("REDIS_URL");
     };
@@ -111,12 +115,13 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.persistent = true;
     p.features.new_subscriber_receives_old = true;
     p.features.nack_delay = true;
+    p.features.retains_messages = true;
     p.unavailable = [] {
       return testing::servers::load().get("NATS_URL") ? std::string{} : testing::servers::missing("NATS_URL");
     };
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222");
-      return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_");
+      return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_&ack-wait=2000");
     };
     result.push_back(std::move(p));
   }

@@ -133,6 +133,7 @@ public:
     f.new_subscriber_receives_old = true;
     f.restartable_server = false; // there is no server
     f.nack_delay = true;
+    f.retains_messages = true;
     return f;
   }
 

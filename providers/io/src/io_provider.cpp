@@ -75,6 +75,7 @@ public:
     herald::features f;
     f.guaranteed_order = true; // one stream, read in order (redeliveries come first when due)
     f.nack_delay = true;       // from this process's memory
+    f.retains_messages = true;
     return f;
   }
 

@@ -55,6 +55,7 @@ public:
     f.persistent = settings_.storage == js_FileStorage;
     f.new_subscriber_receives_old = true; // DeliverAll
     f.nack_delay = true;
+    f.retains_messages = true;
     return f;
   }
 

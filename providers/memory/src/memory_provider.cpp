@@ -79,6 +79,7 @@ public:
     f.persistent = false; // lives as long as the process
     f.new_subscriber_receives_old = true;
     f.nack_delay = true;
+    f.retains_messages = true;
     return f;
   }
 

@@ -41,6 +41,7 @@ public:
     f.new_subscriber_receives_old = s_.subs.from_oldest;
     f.restartable_server = true;
     f.nack_delay = true; // capped at claim-idle
+    f.retains_messages = true;
     return f;
   }
 

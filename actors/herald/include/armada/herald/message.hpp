@@ -58,6 +58,9 @@ struct features {
   bool new_subscriber_receives_old = false; ///< a new subscription reads messages published before it
   bool restartable_server = false;       ///< the test suite can restart the broker
   bool nack_delay = false;               ///< nack(delay) waits before redelivery
+  /// Messages survive the absence of a subscriber: one published while nobody subscribes, or
+  /// left unacked by a subscription that closed, is delivered to the next subscriber.
+  bool retains_messages = false;
 };
 
 /// How to subscribe.
