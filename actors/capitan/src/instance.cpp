@@ -200,12 +200,15 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
         // sleep and a wake-up.
         ++spins;
         lock.unlock();
+        // Poll without the lock (the topic actor needs it to take the batch).
+        while (st.depth_estimate() >= now_cfg->buffer_size && std::chrono::steady_clock::now() < spin_until) {
 #if defined(__x86_64__) || defined(__i386__)
-        for (int i = 0; i < 32; ++i)
-          __builtin_ia32_pause(); // spin, not yield: a yield on a loaded machine gives away a slice
+          for (int i = 0; i < 32; ++i)
+            __builtin_ia32_pause(); // spin, not yield: a yield on a loaded machine gives away a slice
 #else
-        std::this_thread::yield();
+          std::this_thread::yield();
 #endif
+        }
         lock.lock();
         continue;
       }
@@ -222,6 +225,7 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
   }
   st.pending.push_back(detail::queue_item{detail::queue_item::kind::event, std::move(ev), nullptr});
   ++st.pending_events;
+  st.pending_items.fetch_add(1, std::memory_order_release);
   bool wake = !st.scheduled;
   st.scheduled = true;
   lock.unlock();

@@ -189,6 +189,7 @@ void registry::enqueue_control(signal_state& st, queue_item item) {
   {
     std::lock_guard guard{st.q_mtx};
     st.pending.push_back(std::move(item));
+    st.pending_items.fetch_add(1, std::memory_order_release);
     wake = !st.scheduled;
     st.scheduled = true;
     st.cv.notify_all(); // blocked emitters re-check (e.g. the signal lost its last listener)
@@ -208,11 +209,12 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
       // Bounded by time, not by count: on a loaded machine one yield can last a whole slice.
       if (st.pending.empty() && st.waiters.load() > 0) {
         auto until = std::chrono::steady_clock::now() + std::chrono::microseconds{50};
-        while (st.pending.empty() && st.waiters.load() > 0 && std::chrono::steady_clock::now() < until) {
-          guard.unlock();
+        guard.unlock();
+        // Poll without the lock (the emitter needs it to refill).
+        while (st.pending_items.load(std::memory_order_acquire) == 0 && st.waiters.load() > 0
+               && std::chrono::steady_clock::now() < until)
           cpu_relax(); // spin, not yield: a yield on a loaded machine gives away a whole slice
-          guard.lock();
-        }
+        guard.lock();
       }
       if (st.pending.empty()) {
         st.scheduled = false;
@@ -223,6 +225,7 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
       batch.swap(st.pending);
       st.batch_remaining.store(st.pending_events);
       st.pending_events = 0;
+      st.pending_items.store(0, std::memory_order_relaxed);
     }
     std::uint64_t delivered = 0;
     for (auto& item : batch) {

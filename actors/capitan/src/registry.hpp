@@ -92,6 +92,8 @@ struct signal_state {
   std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
   std::vector<queue_item> pending;
   std::int64_t pending_events = 0;
+  /// Mirror of `pending.size() > 0`, readable without the lock (spinning waiters poll it).
+  std::atomic<std::int64_t> pending_items{0};
   /// Events the topic actor took out of `pending` but has not started delivering yet; the
   /// queue bound counts them too (depth = pending_events + batch_remaining).
   std::atomic<std::int64_t> batch_remaining{0};
@@ -116,6 +118,9 @@ struct signal_state {
 
   /// Queued events (waiting, not in the hooks). Caller holds q_mtx.
   std::int64_t depth_locked() const { return pending_events + batch_remaining.load(); }
+
+  /// An unlocked estimate of `depth_locked` for spinning emitters.
+  std::int64_t depth_estimate() const { return pending_items.load(std::memory_order_relaxed) + batch_remaining.load(std::memory_order_relaxed); }
 
   /// Wakes emitters blocked on this signal (space, teardown, shutdown, new config).
   void wake_waiters() {
