@@ -199,6 +199,14 @@ subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, con
         complete(self, id, std::move(err));
     },
     [=](flush_atom) { flush_acks(self); },
+    [=](fetch_failed_atom, caf::error& err) {
+      auto& s = self->state;
+      ++s.st.fetch_errors;
+      if (s.opts.events)
+        s.opts.events->error(signals::error, signals::code(std::string{to_string(code_of(err))}),
+                             signals::operation("fetch"), signals::topic(s.st.topic),
+                             signals::detail(armada::describe(err)));
+    },
     [=](done_atom, std::string& id, caf::error& err) { complete(self, id, std::move(err)); },
     [=](close_atom) {
       flush_acks(self);

@@ -17,6 +17,7 @@ struct subscription_actor_state {
   std::unordered_map<std::string, message> in_flight; // by message id
   bool polling = false;
   std::chrono::milliseconds error_backoff{0};
+  std::chrono::steady_clock::time_point last_report{};
   static inline const char* name = "herald.subscription";
 };
 
@@ -54,6 +55,12 @@ void poll(subscription_pointer self) {
   auto batch = s.sub->fetch(room, s.opts.poll_wait);
   if (!batch) {
     ++s.st.fetch_errors;
+    // Tell the sink why (rate-limited): the first failure of a streak, then every 5 s.
+    auto now = std::chrono::steady_clock::now();
+    if (s.error_backoff.count() == 0 || now - s.last_report >= std::chrono::seconds{5}) {
+      s.last_report = now;
+      self->send(s.sink, fetch_failed_atom::value, batch.error());
+    }
     s.error_backoff = std::min(std::chrono::milliseconds{5000},
                                std::max(std::chrono::milliseconds{50}, s.error_backoff * 2));
   } else {

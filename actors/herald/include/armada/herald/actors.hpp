@@ -31,6 +31,7 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using fetch_failed_atom = caf::atom_constant<caf::atom("fetchfail")>;
 
 /// Latency of an operation, in microseconds.
 struct latency_stats {
@@ -89,12 +90,13 @@ struct subscriber_state {
   std::uint64_t nacked = 0;
   std::uint64_t dead_lettered = 0;
   std::uint64_t decode_errors = 0;
+  std::uint64_t fetch_errors = 0; ///< failures reported by the subscription (rate-limited)
   std::int64_t in_flight = 0;
   latency_stats handle_latency;
   template <class Inspector>
   friend auto inspect(Inspector& f, subscriber_state& x) {
-    return f(x.topic, x.received, x.acked, x.nacked, x.dead_lettered, x.decode_errors, x.in_flight,
-             x.handle_latency);
+    return f(x.topic, x.received, x.acked, x.nacked, x.dead_lettered, x.decode_errors,
+             x.fetch_errors, x.in_flight, x.handle_latency);
   }
 };
 
@@ -107,8 +109,11 @@ using subscription_actor = caf::typed_actor<
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscription_state>>;
 
-/// Where a subscription delivers (one message per poll batch).
-using delivery_sink = caf::typed_actor<caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>>;
+/// Where a subscription delivers (one message per poll batch), and hears why fetching fails
+/// (the first failure of a streak, then at most one report per 5 s).
+using delivery_sink = caf::typed_actor<
+  caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>,
+  caf::reacts_to<fetch_failed_atom, caf::error>>;
 
 /// One provider instance: owns the driver (client handle).
 using connection_actor = caf::typed_actor<
@@ -123,6 +128,7 @@ using connection_actor = caf::typed_actor<
 /// finished, nacks or dead-letters on failure.
 using subscriber_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>,
+  caf::reacts_to<fetch_failed_atom, caf::error>,
   caf::reacts_to<flush_atom>,
   caf::reacts_to<done_atom, std::string, caf::error>, // message id, handler outcome
   caf::replies_to<close_atom>::with<bool>,
