@@ -32,6 +32,17 @@ struct outbound_bridge::shared_state {
 namespace {
 
 caf::expected<message> to_message(const capitan::event& e, const std::string& key_field) {
+  auto m = event_to_message(e);
+  if (m && !key_field.empty())
+    if (auto f = e.find(key_field))
+      if (auto s = std::get_if<std::string>(&f->value()))
+        m->key = *s;
+  return m;
+}
+
+} // namespace
+
+caf::expected<message> event_to_message(const capitan::event& e) {
   auto bytes = serialization::encode_event(e);
   if (!bytes)
     return bytes.error();
@@ -44,14 +55,8 @@ caf::expected<message> to_message(const capitan::event& e, const std::string& ke
       m.metadata[std::string{md::traceparent}] = *tp;
   if (!e.correlation_id().empty())
     m.metadata[std::string{md::correlation_id}] = e.correlation_id();
-  if (!key_field.empty())
-    if (auto f = e.find(key_field))
-      if (auto s = std::get_if<std::string>(&f->value()))
-        m.key = *s;
   return m;
 }
-
-} // namespace
 
 caf::expected<outbound_bridge> make_outbound_bridge(capitan::instance& inst, const connection& conn,
                                                     const capitan::signal& sig, std::string topic,

@@ -139,7 +139,7 @@ const std::vector<property_spec>& property_specs() {
   return specs;
 }
 
-caf::expected<connection> connect(caf::actor_system& sys, std::string_view text) {
+caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
   auto u = url::parse(text);
   if (!u)
     return u.error();
@@ -153,8 +153,15 @@ caf::expected<connection> connect(caf::actor_system& sys, std::string_view text)
   auto retention = props->integer("retention");
   if (retention <= 0)
     return make_error(errc::config, "memory provider: property 'retention' must be > 0");
-  auto drv = std::make_shared<memory_driver>(broker_named(name, static_cast<std::size_t>(retention)));
-  return herald::connect(sys, std::move(drv), u->text);
+  return std::shared_ptr<driver>{
+    std::make_shared<memory_driver>(broker_named(name, static_cast<std::size_t>(retention)))};
+}
+
+caf::expected<connection> connect(caf::actor_system& sys, std::string_view text) {
+  auto drv = make_driver(text);
+  if (!drv)
+    return drv.error();
+  return herald::connect(sys, std::move(*drv), url::parse(text)->text);
 }
 
 } // namespace armada::herald::memory

@@ -6,6 +6,8 @@
 #include "armada/herald.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
+#include "armada/herald/memory.hpp"
+#include "armada/herald/testing.hpp"
 #include "armada/testing.hpp"
 
 using namespace armada;
@@ -60,5 +62,28 @@ TEST(herald_subscription, a_failing_fetch_becomes_a_herald_error_event_naming_th
   ASSERT_TRUE(st);
   EXPECT_GE(st->fetch_errors, 1u);
   sub->close();
+  conn.close();
+}
+
+TEST(herald_testing, the_capturing_driver_records_what_a_bridge_published) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto inner = herald::memory::make_driver("memory://capture-test");
+  ASSERT_TRUE(inner) << describe(inner.error());
+  auto capture = std::make_shared<herald::testing::capturing_driver>(*inner);
+  auto conn = herald::connect(rt->system(), capture);
+  capitan::instance bus{rt->system()};
+  capitan::signal placed{"test.capture.placed"};
+  capitan::key<std::string> id{"order_id"};
+  auto out = herald::bridge_out(bus, conn, placed, "orders", {.key_field = "order_id"});
+  ASSERT_TRUE(out);
+  bus.emit(placed, id("A-9"));
+  ASSERT_TRUE(capture->wait_for_count(1, "orders"));
+  auto m = capture->published("orders")[0];
+  EXPECT_EQ(m.key, "A-9");
+  EXPECT_EQ(m.meta("type"), "test.capture.placed");
+  auto expected = herald::testing::event_message("orders", capitan::event::make(placed, capitan::severity::info, {id("A-9")}));
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(expected->meta("content-type"), m.meta("content-type"));
+  out->close();
   conn.close();
 }

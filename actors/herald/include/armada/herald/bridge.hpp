@@ -48,6 +48,10 @@ private:
   std::shared_ptr<shared_state> s_{};
 };
 
+/// The message `bridge_out` publishes for `e` (no id, topic or key yet): the typed event codec,
+/// `content-type`, `type` (the signal name), `traceparent` and `correlation-id` metadata.
+caf::expected<message> event_to_message(const capitan::event& e);
+
 /// The non-template form of `bridge_out`.
 caf::expected<outbound_bridge> make_outbound_bridge(capitan::instance& inst, const connection& conn,
                                                     const capitan::signal& sig, std::string topic,

@@ -22,6 +22,10 @@ namespace armada::herald::memory {
 /// subscription redelivers what it had not acked. Messages live as long as the process.
 caf::expected<connection> connect(caf::actor_system& sys, std::string_view url = "memory://");
 
+/// The provider's driver without a connection actor (to wrap it, e.g. with
+/// `herald::testing::capturing_driver`, then `herald::connect`). Same URL and errors.
+caf::expected<std::shared_ptr<driver>> make_driver(std::string_view url = "memory://");
+
 /// The property list of the memory provider.
 const std::vector<property_spec>& property_specs();
 
