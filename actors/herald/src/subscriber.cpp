@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -269,7 +270,38 @@ caf::expected<subscription> subscribe(const connection& conn, std::string topic,
   async_handler h = [handler = std::move(handler)](const message& m, completion done) {
     done(invoke_handler([&] { handler(m); }));
   };
-  return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
+  return subscribe_sync(conn, std::move(topic), std::move(h), std::move(opts));
+}
+
+caf::expected<subscription> subscribe_sync(const connection& conn, std::string topic,
+                                           async_handler handler, subscriber_options opts) {
+  if (opts.concurrency <= 1) // the subscriber actor's own thread runs the handler
+    return subscribe(conn, std::move(topic), std::move(handler), std::move(opts), true);
+  // A pool of handler actors, each on its own thread; a key always maps to the same one.
+  auto& sys = conn.system();
+  auto workers = std::make_shared<std::vector<caf::actor>>();
+  for (std::size_t i = 0; i < opts.concurrency; ++i)
+    workers->push_back(sys.spawn<caf::detached>([handler](caf::event_based_actor*) -> caf::behavior {
+      return {[handler](message& m, completion& done) { handler(m, done); }};
+    }));
+  auto next = std::make_shared<std::atomic<std::size_t>>(0);
+  async_handler route = [workers, next](const message& m, completion done) {
+    auto n = workers->size();
+    auto i = m.key.empty() ? next->fetch_add(1) % n : std::hash<std::string>{}(m.key) % n;
+    caf::anon_send((*workers)[i], m, std::move(done));
+  };
+  auto stop_workers = [workers] {
+    for (auto& w : *workers)
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  };
+  auto result = subscribe(conn, std::move(topic), std::move(route), std::move(opts), false);
+  if (!result) {
+    stop_workers();
+    return result;
+  }
+  // The handler threads end with the subscriber actor.
+  caf::actor_cast<caf::abstract_actor*>(result->actor())->attach_functor(stop_workers);
+  return result;
 }
 
 } // namespace armada::herald

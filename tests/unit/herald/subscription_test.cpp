@@ -1,6 +1,13 @@
 // What a subscriber tells its user when the broker side fails (a test double of the provider
 // interface whose fetch fails, so the failure is exact and immediate).
 
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <set>
+#include <thread>
+#include <mutex>
+
 #include <gtest/gtest.h>
 
 #include "armada/herald.hpp"
@@ -86,4 +93,51 @@ TEST(herald_testing, the_capturing_driver_records_what_a_bridge_published) {
   EXPECT_EQ(expected->meta("content-type"), m.meta("content-type"));
   out->close();
   conn.close();
+}
+
+TEST(herald_subscriber, concurrency_runs_handlers_in_parallel_and_keeps_per_key_order) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto conn = herald::memory::connect(rt->system(), "memory://concurrency-test");
+  ASSERT_TRUE(conn);
+  std::mutex mtx;
+  std::condition_variable cv;
+  int inside = 0;
+  bool overlapped = false;
+  std::map<std::string, std::vector<int>> seen;
+  std::size_t total = 0;
+  std::set<std::thread::id> threads;
+  herald::subscriber_options opts;
+  opts.concurrency = 4;
+  auto sub = herald::subscribe(*conn, "work", [&](const herald::message& m) {
+    std::unique_lock lock{mtx};
+    ++inside;
+    cv.notify_all();
+    if (inside >= 2)
+      overlapped = true;
+    // Until two handlers were seen running at once, a handler waits (bounded) for a second.
+    if (!overlapped)
+      cv.wait_for(lock, 5s, [&] { return overlapped || inside >= 2; });
+    if (inside >= 2)
+      overlapped = true;
+    seen[m.key].push_back(std::stoi(m.payload));
+    threads.insert(std::this_thread::get_id());
+    ++total;
+    --inside;
+    cv.notify_all();
+  }, opts);
+  ASSERT_TRUE(sub) << describe(sub.error());
+  for (int i = 0; i < 40; ++i) {
+    auto m = herald::testing::make_message("work", std::to_string(i));
+    m.key = "k" + std::to_string(i % 5);
+    ASSERT_TRUE(conn->publish(m));
+  }
+  {
+    std::unique_lock lock{mtx};
+    ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return total >= 40; })) << "handled " << total << ", overlapped " << overlapped << ", threads " << threads.size();
+  }
+  EXPECT_TRUE(overlapped) << "no two handlers ever ran at the same time";
+  for (auto& [key, order] : seen)
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << key;
+  sub->close();
+  conn->close();
 }

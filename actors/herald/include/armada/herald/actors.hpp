@@ -148,3 +148,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(armada_herald, armada::herald_first_type_id)
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscribe_options))
   CAF_ADD_TYPE_ID(armada_herald, (std::vector<std::string>))
 CAF_END_TYPE_ID_BLOCK(armada_herald)
+
+// A handler's completion travels to the handler threads of a concurrent subscriber; it never
+// leaves the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void(caf::error)>)

@@ -24,6 +24,10 @@ struct subscriber_options {
   std::chrono::milliseconds redelivery_max{10000};
   std::chrono::milliseconds poll_wait{20};
   capitan::instance* events = nullptr;     ///< herald.error / herald.dead_lettered go here
+  /// Synchronous handlers running at once (each on its own thread). Messages with the same
+  /// key always go to the same handler thread, so per-key order is kept; messages without a
+  /// key are spread round robin. Applies to the synchronous `subscribe` and `subscriber<T>`.
+  std::size_t concurrency = 1;
 };
 
 /// Reports the outcome of handling one message: no error → ack; an error → nack (redelivery
@@ -80,6 +84,11 @@ caf::error invoke_handler(F&& fn) {
   return caf::none;
 }
 
+/// Runs `handler` (which reports through its completion before returning) on
+/// `opts.concurrency` handler threads, keeping per-key order (see `subscriber_options`).
+caf::expected<subscription> subscribe_sync(const connection& conn, std::string topic,
+                                           async_handler handler, subscriber_options opts);
+
 /// A decoded message: the value plus the message it came in.
 template <class T>
 class typed_message {
@@ -109,7 +118,7 @@ caf::expected<subscription> subscriber(const connection& conn, std::string topic
     }
     done(invoke_handler([&] { handler(typed_message<T>{std::move(*value), m}); }));
   };
-  return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
+  return subscribe_sync(conn, std::move(topic), std::move(h), std::move(opts));
 }
 
 } // namespace armada::herald
