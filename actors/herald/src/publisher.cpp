@@ -115,9 +115,9 @@ raw_publisher::raw_publisher(connection conn, std::string topic, publish_options
     node = std::make_shared<pipz::rate_limiter<message>>(
       pipz::identity{"rate_limit"}, node,
       pipz::rate_limiter_options{*opts_.rate_limit, opts_.burst, pipz::limiter_mode::wait, clk, opts_.events});
-  if (opts_.fallback)
+  if (opts_.fallback.valid())
     node = std::make_shared<pipz::fallback<message>>(
-      pipz::identity{"fallback"}, std::vector<pipz::ref<message>>{node, publish_to(*opts_.fallback, "publish_fallback", clk)});
+      pipz::identity{"fallback"}, std::vector<pipz::ref<message>>{node, publish_to(opts_.fallback, "publish_fallback", clk)});
   std::vector<pipz::ref<message>> steps;
   for (std::size_t i = 0; i < opts_.middleware.size(); ++i) {
     auto fn = opts_.middleware[i];

@@ -30,7 +30,7 @@ struct publish_options {
   std::function<bool(const message&)> filter;             ///< false: the message is skipped (not an error)
   std::vector<std::function<void(message&)>> middleware;  ///< runs in order, may edit the message
   std::function<void(const message&, const caf::error&)> on_error; ///< sees every failed publish
-  std::optional<connection> fallback{};                     ///< where to publish when the primary fails
+  connection fallback{};                     ///< where to publish when the primary fails
   std::optional<double> rate_limit{};                       ///< messages per second (waits)
   std::size_t burst = 1;
   std::optional<std::size_t> breaker_failures{};            ///< consecutive failures that open it
