@@ -70,7 +70,10 @@ caf::expected<outbound_bridge> make_outbound_bridge(capitan::instance& inst, con
   s->pub = std::make_shared<raw_publisher>(conn, topic, opts);
   // The publisher actor: its own thread, so a slow broker never blocks a scheduler thread.
   std::weak_ptr<outbound_bridge::shared_state> weak = s;
-  s->worker = conn.system().spawn<caf::detached>([weak](caf::event_based_actor*) -> caf::behavior {
+  // (The state goes in as an argument: CAF 0.17 dereferences a null tuple for argument-less
+  // function actors, which UBSan reports.)
+  s->worker = conn.system().spawn<caf::detached>(
+    [](caf::event_based_actor*, std::weak_ptr<outbound_bridge::shared_state> weak) -> caf::behavior {
     return {
       [weak](message& m) {
         auto s = weak.lock();
@@ -83,7 +86,7 @@ caf::expected<outbound_bridge> make_outbound_bridge(capitan::instance& inst, con
         s->cv.notify_all();
       },
     };
-  });
+  }, weak);
   auto key_field = bopts.key_field;
   s->listener = inst.hook(sig, [weak, key_field](const capitan::event& e) {
     auto s = weak.lock();

@@ -281,9 +281,11 @@ caf::expected<subscription> subscribe_sync(const connection& conn, std::string t
   auto& sys = conn.system();
   auto workers = std::make_shared<std::vector<caf::actor>>();
   for (std::size_t i = 0; i < opts.concurrency; ++i)
-    workers->push_back(sys.spawn<caf::detached>([handler](caf::event_based_actor*) -> caf::behavior {
-      return {[handler](message& m, completion& done) { handler(m, done); }};
-    }));
+    workers->push_back(sys.spawn<caf::detached>( // the handler as an argument: see bridge.cpp
+      [](caf::event_based_actor*, async_handler h) -> caf::behavior {
+        return {[h](message& m, completion& done) { h(m, done); }};
+      },
+      handler));
   auto next = std::make_shared<std::atomic<std::size_t>>(0);
   async_handler route = [workers, next](const message& m, completion done) {
     auto n = workers->size();
