@@ -13,6 +13,17 @@
 
 namespace armada::conformance {
 
+namespace {
+
+/// Unavailable unless scripts/servers wrote `variable` (then the tests skip with the reason).
+std::function<std::string()> needs_server(const std::string& variable) {
+  return [variable] {
+    return testing::servers::load().get(variable) ? std::string{} : testing::servers::missing(variable);
+  };
+}
+
+} // namespace
+
 std::vector<provider_under_test> providers_under_test() {
   std::vector<provider_under_test> result;
   {
@@ -79,9 +90,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.restartable_server = true;
     p.features.nack_delay = true;
     p.features.retains_messages = true;
-    p.unavailable = [] {
-      return testing::servers::load().get("REDIS_URL") ? std::string{} : testing::servers::missing("REDIS_URL");
-    };
+    p.unavailable = needs_server("REDIS_URL");
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       auto base = testing::servers::load().get("REDIS_URL").value_or("redis://127.0.0.1:6379");
       return herald::redis::connect(sys, base + "?prefix=conformance:" + scope + ":&claim-idle=5000&claim-interval=100");
@@ -97,9 +106,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.consumer_groups = true;
     p.features.guaranteed_order = true;
     p.features.nack_delay = true;
-    p.unavailable = [] {
-      return testing::servers::load().get("NATS_URL") ? std::string{} : testing::servers::missing("NATS_URL");
-    };
+    p.unavailable = needs_server("NATS_URL");
     p.connect = [](caf::actor_system& sys, const std::string&) {
       return herald::nats::connect(sys, testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222"));
     };
@@ -116,9 +123,7 @@ std::vector<provider_under_test> providers_under_test() {
     p.features.new_subscriber_receives_old = true;
     p.features.nack_delay = true;
     p.features.retains_messages = true;
-    p.unavailable = [] {
-      return testing::servers::load().get("NATS_URL") ? std::string{} : testing::servers::missing("NATS_URL");
-    };
+    p.unavailable = needs_server("NATS_URL");
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222");
       return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_&ack-wait=2000");
