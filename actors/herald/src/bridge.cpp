@@ -183,7 +183,9 @@ caf::expected<subscription> bridge_in(const connection& conn, std::string topic,
       },
       ts);
   };
-  return subscribe(conn, std::move(topic), std::move(h), std::move(opts), false);
+  // Detached: emit_tracked waits when the signal's `block` queue is full (backpressure to the
+  // broker), and that wait must not hold a CAF scheduler thread.
+  return subscribe(conn, std::move(topic), std::move(h), std::move(opts), true);
 }
 
 } // namespace armada::herald
