@@ -33,6 +33,23 @@ namespace detail {
 double unit_random();
 } // namespace detail
 
+/// The wait after failed attempt `attempt` (1-based) under `opts`, given a random `u` in
+/// [0, 1): `min(max_delay, base_delay * multiplier^(attempt-1)) * (1 - jitter * u)`. Shared by
+/// `backoff` and every other retry schedule of armada (saga steps, reconnects).
+inline armada::clock::duration backoff_delay(const backoff_options& opts, std::size_t attempt,
+                                             double u) {
+  using rep_seconds = std::chrono::duration<double>;
+  double d = std::chrono::duration_cast<rep_seconds>(opts.base_delay).count();
+  double cap = std::chrono::duration_cast<rep_seconds>(opts.max_delay).count();
+  for (std::size_t i = 1; i < attempt && d < cap; ++i)
+    d *= opts.multiplier;
+  if (d > cap)
+    d = cap;
+  double jitter = opts.jitter < 0.0 ? 0.0 : (opts.jitter > 1.0 ? 1.0 : opts.jitter);
+  d *= 1.0 - jitter * u;
+  return std::chrono::duration_cast<armada::clock::duration>(rep_seconds{d});
+}
+
 /// Like `retry`, with a wait between attempts: exponential, capped, optionally jittered.
 /// Waits with `clock.sleep_until(…, ctx.stop)`, so a cancelled or timed-out caller stops
 /// waiting at once (the last error comes back, marked canceled). When a wait would end after
@@ -54,18 +71,9 @@ public:
       opts_.jitter = 1.0;
   }
 
-  /// The wait after failed attempt `attempt` (1-based), given a random `u` in [0, 1):
-  /// `min(max_delay, base_delay * multiplier^(attempt-1)) * (1 - jitter * u)`.
+  /// The wait after failed attempt `attempt` (see `backoff_delay`).
   armada::clock::duration delay_for(std::size_t attempt, double u) const {
-    using rep_seconds = std::chrono::duration<double>;
-    double d = std::chrono::duration_cast<rep_seconds>(opts_.base_delay).count();
-    double cap = std::chrono::duration_cast<rep_seconds>(opts_.max_delay).count();
-    for (std::size_t i = 1; i < attempt && d < cap; ++i)
-      d *= opts_.multiplier;
-    if (d > cap)
-      d = cap;
-    d *= 1.0 - opts_.jitter * u;
-    return std::chrono::duration_cast<armada::clock::duration>(rep_seconds{d});
+    return backoff_delay(opts_, attempt, u);
   }
 
   result<T> process(context& ctx, T input) override {
