@@ -29,6 +29,33 @@ MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
 }
 
+/// The lease of a record, kept apart from it so a write checks it without decoding the record:
+/// "<lease ms> <owner>".
+struct lease_info {
+  std::int64_t lease_ms = 0;
+  std::string owner;
+};
+
+std::string encode_lease(std::int64_t ms, const std::string& owner) {
+  return std::to_string(ms) + " " + owner;
+}
+
+lease_info decode_lease(std::string_view v) {
+  lease_info l;
+  auto sp = v.find(' ');
+  auto digits = v.substr(0, sp);
+  for (char c : digits)
+    if (c >= '0' && c <= '9')
+      l.lease_ms = l.lease_ms * 10 + (c - '0');
+  if (sp != std::string_view::npos)
+    l.owner = std::string{v.substr(sp + 1)};
+  return l;
+}
+
+bool lease_free(const lease_info& l, const std::string& writer, std::int64_t now_ms) {
+  return l.owner == writer || l.owner.empty() || l.lease_ms <= now_ms;
+}
+
 class embedded_saga_store final : public saga_store {
 public:
   static caf::expected<std::shared_ptr<embedded_saga_store>> open(const embedded_store_options& opts,
@@ -77,6 +104,11 @@ public:
     auto r = record_from_json(as_view(v));
     if (!r)
       return std::move(r.error());
+    if (mdb_get(t.handle, leases_, &k, &v) == MDB_SUCCESS) {
+      auto l = decode_lease(as_view(v));
+      r->lease_ms = l.lease_ms;
+      r->owner = std::move(l.owner);
+    }
     return std::optional<saga_record>{std::move(*r)};
   }
 
@@ -119,19 +151,24 @@ public:
     std::optional<saga_record> taken;
     auto err = write_txn([&](MDB_txn* t) -> int {
       MDB_val k = as_val(id), v;
+      if (int rc = mdb_get(t, leases_, &k, &v); rc == MDB_SUCCESS) {
+        if (!lease_free(decode_lease(as_view(v)), owner, now_ms))
+          return MDB_SUCCESS;
+      } else if (rc != MDB_NOTFOUND) {
+        return rc;
+      }
       int rc = mdb_get(t, records_, &k, &v);
       if (rc != MDB_SUCCESS)
         return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
       auto r = record_from_json(as_view(v));
-      if (!r || is_terminal(r->state) || !detail::may_write(*r, owner, now_ms))
+      if (!r || is_terminal(r->state))
         return MDB_SUCCESS;
+      auto lease = encode_lease(until_ms, owner);
+      MDB_val lv = as_val(lease);
+      if (int prc = mdb_put(t, leases_, &k, &lv, 0); prc != MDB_SUCCESS)
+        return prc;
       r->owner = owner;
       r->lease_ms = until_ms;
-      ++r->version;
-      auto json = to_json(*r);
-      MDB_val nv = as_val(json);
-      if (int prc = mdb_put(t, records_, &k, &nv, 0); prc != MDB_SUCCESS)
-        return prc;
       taken = std::move(*r);
       return MDB_SUCCESS;
     }, "taking the lease of saga '" + id + "'");
@@ -143,21 +180,19 @@ public:
   caf::error renew(const std::string& owner, const std::vector<std::string>& ids, std::int64_t until_ms) override {
     if (ids.empty())
       return {};
+    auto lease = encode_lease(until_ms, owner);
     return write_txn([&](MDB_txn* t) -> int {
       for (const auto& id : ids) {
         MDB_val k = as_val(id), v;
-        int rc = mdb_get(t, records_, &k, &v);
+        int rc = mdb_get(t, leases_, &k, &v);
         if (rc == MDB_NOTFOUND)
           continue;
         if (rc != MDB_SUCCESS)
           return rc;
-        auto r = record_from_json(as_view(v));
-        if (!r || r->owner != owner || is_terminal(r->state))
-          continue;
-        r->lease_ms = until_ms;
-        auto json = to_json(*r);
-        MDB_val nv = as_val(json);
-        if (int prc = mdb_put(t, records_, &k, &nv, 0); prc != MDB_SUCCESS)
+        if (decode_lease(as_view(v)).owner != owner)
+          continue; // someone else's now
+        MDB_val lv = as_val(lease);
+        if (int prc = mdb_put(t, leases_, &k, &lv, 0); prc != MDB_SUCCESS)
           return prc;
       }
       return MDB_SUCCESS;
@@ -220,6 +255,8 @@ private:
     mdb_reader_check(env_, &dead); // slots of processes killed inside a read transaction
     return write_txn([&](MDB_txn* t) -> int {
       if (int rc = mdb_dbi_open(t, "ago.sagas", MDB_CREATE, &records_); rc != MDB_SUCCESS)
+        return rc;
+      if (int rc = mdb_dbi_open(t, "ago.leases", MDB_CREATE, &leases_); rc != MDB_SUCCESS)
         return rc;
       return mdb_dbi_open(t, "ago.active", MDB_CREATE, &active_);
     }, "opening its databases");
@@ -308,15 +345,24 @@ private:
     for (std::size_t i = 0; i < batch.size() && !err; ++i) {
       auto& rec = batch[i].rec;
       MDB_val k = as_val(rec.id), v;
-      int rc = mdb_get(t.handle, records_, &k, &v);
+      int rc = mdb_get(t.handle, leases_, &k, &v);
       if (rc == MDB_SUCCESS) {
-        auto existing = record_from_json(as_view(v));
-        if (existing && !detail::may_write(*existing, rec.owner, rec.updated_ms)) {
-          results[i] = detail::lease_lost(*existing, rec.owner);
+        auto held = decode_lease(as_view(v));
+        if (!lease_free(held, rec.owner, rec.updated_ms)) {
+          saga_record existing;
+          existing.id = rec.id;
+          existing.owner = held.owner;
+          results[i] = detail::lease_lost(existing, rec.owner);
           continue;
         }
       } else if (rc != MDB_NOTFOUND) {
-        err = fail(rc, "reading saga '" + rec.id + "'");
+        err = fail(rc, "reading the lease of saga '" + rec.id + "'");
+        break;
+      }
+      auto lease = encode_lease(rec.lease_ms, rec.owner);
+      MDB_val lv = as_val(lease);
+      if (rc = mdb_put(t.handle, leases_, &k, &lv, 0); rc != MDB_SUCCESS) {
+        err = fail(rc, "writing the lease of saga '" + rec.id + "'");
         break;
       }
       auto json = to_json(rec);
@@ -351,6 +397,7 @@ private:
   MDB_env* env_ = nullptr;
   MDB_dbi records_ = 0;
   MDB_dbi active_ = 0;
+  MDB_dbi leases_ = 0;
   std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<pending> queue_;

@@ -64,6 +64,8 @@ std::int64_t engine_core::now_ms() const {
 
 void engine_core::emit(const capitan::signal& s, const saga_record& rec, std::string_view step, std::int64_t attempt,
                        std::string_view error) {
+  if (!events_.has_listeners(s))
+    return; // nobody listens: skip building the fields
   std::vector<capitan::field> fields;
   fields.reserve(5);
   fields.push_back(signals::saga(rec.id));

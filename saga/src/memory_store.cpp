@@ -32,7 +32,7 @@ public:
   caf::expected<std::optional<saga_record>> load(const std::string& id) override {
     std::lock_guard guard{mtx_};
     if (auto i = records_.find(id); i != records_.end())
-      return std::optional<saga_record>{i->second};
+      return std::optional<saga_record>{read(i->second)};
     return std::optional<saga_record>{};
   }
 
@@ -41,7 +41,7 @@ public:
     std::vector<saga_record> out;
     for (const auto& [id, r] : records_)
       if (!state || r.state == *state)
-        out.push_back(r);
+        out.push_back(read(r));
     return out;
   }
 
@@ -50,7 +50,7 @@ public:
     std::vector<saga_record> out;
     for (const auto& [id, r] : records_)
       if (detail::recoverable(r, owner, now_ms))
-        out.push_back(r);
+        out.push_back(read(r));
     return out;
   }
 
@@ -65,7 +65,7 @@ public:
     ++i->second.version;
     ++stats_.writes;
     ++stats_.commits;
-    return std::optional<saga_record>{i->second};
+    return std::optional<saga_record>{read(i->second)};
   }
 
   caf::error renew(const std::string& owner, const std::vector<std::string>& ids, std::int64_t until_ms) override {
@@ -85,6 +85,13 @@ public:
   std::string describe() const override { return "memory"; }
 
 private:
+  /// A copy with its data encoded (records keep the saga's data unencoded until read).
+  static saga_record read(const saga_record& r) {
+    auto copy = r;
+    copy.materialize();
+    return copy;
+  }
+
   mutable std::mutex mtx_;
   std::unordered_map<std::string, saga_record> records_;
   store_stats stats_;

@@ -64,7 +64,7 @@ std::string to_json(const saga_record& r) {
                            {"position", r.position},
                            {"steps", std::move(steps)},
                            {"compensations", r.compensations},
-                           {"data", r.data},
+                           {"data", r.lazy_data ? r.lazy_data->encode() : r.data},
                            {"error", r.error},
                            {"cancel_requested", r.cancel_requested},
                            {"created_ms", r.created_ms},

@@ -119,6 +119,10 @@ signal_state& lookup(detail::registry& reg, const signal& s) {
 
 } // namespace
 
+bool instance::has_listeners(const signal& s) const {
+  return lookup(*reg_, s).listener_count.load(std::memory_order_acquire) > 0;
+}
+
 emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const signal& s,
                                    severity level, std::vector<field> fields,
                                    delivery_callback done, std::optional<time_point> ts) {

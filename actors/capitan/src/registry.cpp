@@ -32,6 +32,30 @@ bool in_hook() {
   return hook_depth > 0;
 }
 
+void enter_non_blocking() {
+  ++hook_depth;
+}
+
+void leave_non_blocking() {
+  --hook_depth;
+}
+
+} // namespace armada::capitan::detail
+
+namespace armada::capitan {
+
+non_blocking_scope::non_blocking_scope() {
+  detail::enter_non_blocking();
+}
+
+non_blocking_scope::~non_blocking_scope() {
+  detail::leave_non_blocking();
+}
+
+} // namespace armada::capitan
+
+namespace armada::capitan::detail {
+
 bool observer_impl::wants(const signal& s) const {
   if (!whitelist)
     return true;

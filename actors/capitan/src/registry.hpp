@@ -204,6 +204,8 @@ public:
 /// True on a thread that is currently running a capitan hook (such a thread never blocks in
 /// emit and never drains).
 bool in_hook();
+void enter_non_blocking();
+void leave_non_blocking();
 
 topic_actor spawn_topic(caf::actor_system& sys, std::shared_ptr<registry> reg, signal_state* st,
                         std::vector<listener_ptr> initial);

@@ -4,6 +4,7 @@
 // keeps and what recovery resumes from.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,15 @@ struct step_record {
   friend bool operator==(const step_record&, const step_record&) = default;
 };
 
+/// Saga data captured but not yet encoded. Stores that keep bytes encode it when they write;
+/// the memory store keeps it as it is and encodes only when a record is read back, so a saga
+/// pays for encoding only where bytes are needed.
+class pending_data {
+public:
+  virtual ~pending_data() = default;
+  virtual std::string encode() const = 0;
+};
+
 /// Everything the log keeps about one saga.
 struct saga_record {
   std::string id;
@@ -61,6 +71,7 @@ struct saga_record {
   /// (durably) before its action runs and leaves it when its compensation returned.
   std::vector<std::string> compensations{};
   std::string data{};                   ///< the saga's data, encoded by the definition's codec
+  std::shared_ptr<const pending_data> lazy_data{}; ///< when set, the data to encode instead of `data`
   std::string error{};                  ///< why it compensated / failed / is stuck
   bool cancel_requested = false;
   std::int64_t created_ms = 0;          ///< wall clock, ms since the epoch
@@ -70,6 +81,14 @@ struct saga_record {
   std::int64_t lease_ms = 0;            ///< the lease ends at this wall-clock ms
   std::uint64_t version = 0;            ///< bumped by every write
   friend bool operator==(const saga_record&, const saga_record&) = default;
+
+  /// Encodes `lazy_data` into `data` (if set) and drops it.
+  void materialize() {
+    if (lazy_data) {
+      data = lazy_data->encode();
+      lazy_data.reset();
+    }
+  }
 
   step_record* find(std::string_view step);
   const step_record* find(std::string_view step) const;

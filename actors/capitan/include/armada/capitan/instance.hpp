@@ -146,6 +146,10 @@ public:
                            std::vector<field> fields, delivery_callback done,
                            std::optional<time_point> timestamp = std::nullopt);
 
+  /// Whether `s` has a hook or an observer now. Lets a frequent emitter skip building fields
+  /// nobody would see (an emit without listeners is dropped as `no_listener` anyway).
+  bool has_listeners(const signal& s) const;
+
   /// Redelivers a stored event synchronously on the calling thread to the current listeners
   /// of its signal, marked as replay. Returns the number of hooks called.
   std::size_t replay(const event& e);
@@ -207,6 +211,19 @@ private:
   caf::actor_system& sys_;
   std::shared_ptr<detail::registry> reg_;
   broker_actor broker_;
+};
+
+/// While one lives on a thread, emits on that thread never wait for a full `block` queue: the
+/// event is queued beyond the bound instead (as emits from inside a hook already are), and
+/// `drain` refuses to run (it would wait for work that may need this very thread). Actors
+/// that emit — saga actors, bridges — hold one in their handlers: a CAF scheduler thread
+/// blocked on a full queue could be the thread that queue's topic actor needs to drain it.
+class non_blocking_scope {
+public:
+  non_blocking_scope();
+  ~non_blocking_scope();
+  non_blocking_scope(const non_blocking_scope&) = delete;
+  non_blocking_scope& operator=(const non_blocking_scope&) = delete;
 };
 
 /// The process-wide default instance. Created on first use with its own actor system, unless

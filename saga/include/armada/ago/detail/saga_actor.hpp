@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -19,6 +20,7 @@
 #include "armada/ago/saga.hpp"
 #include "armada/ago/signals.hpp"
 #include "armada/capitan/actors.hpp"
+#include "armada/capitan/instance.hpp"
 #include "armada/runtime/error.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(armada::ago::saga_record)
@@ -57,6 +59,16 @@ template <class T> struct compiled {
   }
 };
 
+/// A snapshot of saga data, encoded on demand (see `pending_data`).
+template <class T> class typed_data final : public pending_data {
+public:
+  explicit typed_data(T value) : value_(std::move(value)) {}
+  std::string encode() const override { return codec<T>::encode(value_); }
+
+private:
+  T value_;
+};
+
 template <class T> struct actor_state {
   std::shared_ptr<engine_core> core;
   std::shared_ptr<const compiled<T>> def;
@@ -82,7 +94,7 @@ template <class T> void persist(saga_self<T> self) {
   s.rec.updated_ms = s.core->now_ms();
   s.rec.owner = s.core->owner();
   s.rec.lease_ms = s.rec.updated_ms + s.core->lease().count();
-  s.rec.data = codec<T>::encode(*s.data);
+  s.rec.lazy_data = std::make_shared<const typed_data<T>>(*s.data); // encoded where bytes are needed
   ++s.rec.version;
   auto me = caf::actor_cast<caf::actor>(self);
   s.core->store().write(s.rec, [me](caf::error err) { caf::anon_send(me, written_atom::value, std::move(err)); });
@@ -371,6 +383,7 @@ template <class T> void finish(saga_self<T> self) {
       s.core->emit(signals::stuck, s.rec, step, 0, s.rec.error);
     }
   }
+  s.rec.materialize();
   s.core->finished(s.rec);
   self->quit();
 }
@@ -469,7 +482,8 @@ template <class T> void on_timer(saga_self<T> self, std::uint32_t i, std::int64_
   drive(self);
 }
 
-/// The saga actor. `rec` is new (pending) or recovered from the log.
+/// The saga actor. Its handlers never wait for a full capitan queue (`non_blocking_scope`):
+/// they run on CAF scheduler threads. `rec` is new (pending) or recovered from the log.
 template <class T>
 caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_ptr<engine_core> core,
                          std::shared_ptr<const compiled<T>> def, saga_record rec, T data) {
@@ -495,8 +509,12 @@ caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_
   }
   self->send(self, advance_atom::value); // start driving
   return {
-    [self](advance_atom) { drive(self); },
+    [self](advance_atom) {
+      capitan::non_blocking_scope no_wait;
+      drive(self);
+    },
     [self](written_atom, caf::error& err) {
+      capitan::non_blocking_scope no_wait; // see non_blocking_scope
       auto& s = self->state;
       s.writing = false;
       if (err) {
@@ -509,14 +527,20 @@ caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_
       }
       drive(self);
     },
-    [self](timer_atom, std::uint32_t i, std::int64_t wake) { on_timer(self, i, wake); },
+    [self](timer_atom, std::uint32_t i, std::int64_t wake) {
+      capitan::non_blocking_scope no_wait; // see non_blocking_scope
+      on_timer(self, i, wake);
+    },
     [self](reply_atom, std::uint32_t i, std::uint32_t attempt, bool compensate, capitan::event& e) {
+      capitan::non_blocking_scope no_wait; // see non_blocking_scope
       on_reply(self, i, attempt, compensate, caf::expected<capitan::event>{std::move(e)});
     },
     [self](reply_atom, std::uint32_t i, std::uint32_t attempt, bool compensate, caf::error& err) {
+      capitan::non_blocking_scope no_wait; // see non_blocking_scope
       on_reply(self, i, attempt, compensate, caf::expected<capitan::event>{std::move(err)});
     },
     [self](cancel_atom) -> bool {
+      capitan::non_blocking_scope no_wait; // see non_blocking_scope
       auto& s = self->state;
       if (s.done || s.rec.state == ago::saga_state::compensating || is_terminal(s.rec.state))
         return false; // cancelling never cancels a compensation
@@ -527,6 +551,7 @@ caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_
     [self](get_state_atom) -> saga_record {
       auto& s = self->state;
       auto r = s.rec;
+      r.lazy_data.reset();
       r.data = codec<T>::encode(*s.data);
       return r;
     },
