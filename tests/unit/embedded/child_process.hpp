@@ -78,6 +78,16 @@ public:
     }
   }
 
+  /// Waits for the child to exit by itself; its exit code (-1 when killed or already reaped).
+  int wait_exit() {
+    if (pid_ <= 0)
+      return -1;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
   /// Sends `sig` and reaps the child (once).
   void kill(int sig) {
     if (pid_ <= 0)

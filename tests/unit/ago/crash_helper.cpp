@@ -1,0 +1,137 @@
+// A process that runs sagas on an embedded store, for the crash test: the test SIGKILLs it at
+// random points and starts it again. Every handler applies its effect at most once per
+// idempotency key, by checking a ledger file (one key per line) before appending to it —
+// exactly what a real handler does with the key ago hands it.
+//
+//   ago_crash_helper <store file> <ledger file> <sagas>
+//
+// Prints "ready" once recovery ran and every saga was started (idempotently: a saga id that
+// exists is not started again), then "done <id>" per finished saga, then "all-done".
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "armada/ago.hpp"
+#include "armada/runtime.hpp"
+
+using namespace armada;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct transfer {
+  int n = 0;
+  std::int64_t amount = 0;
+};
+void to_json(nlohmann::json& j, const transfer& t) {
+  j = nlohmann::json{{"n", t.n}, {"amount", t.amount}};
+}
+void from_json(const nlohmann::json& j, transfer& t) {
+  t.n = j.at("n").get<int>();
+  t.amount = j.at("amount").get<std::int64_t>();
+}
+
+class ledger {
+public:
+  explicit ledger(const std::string& path) {
+    std::ifstream in{path};
+    for (std::string line; std::getline(in, line);)
+      applied_.insert(line);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  }
+  /// Applies the effect of `key` once: false when it was applied before (a retry after a crash).
+  bool apply(std::string_view key) {
+    std::lock_guard guard{mtx_};
+    std::string k{key};
+    if (applied_.contains(k))
+      return false;
+    auto line = k + "\n";
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      std::abort();
+    applied_.insert(std::move(k));
+    return true;
+  }
+
+private:
+  std::mutex mtx_;
+  std::set<std::string> applied_;
+  int fd_ = -1;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: ago_crash_helper <store file> <ledger file> <sagas>\n");
+    return 2;
+  }
+  int count = std::stoi(argv[3]);
+  ledger book{argv[2]};
+  auto rt = runtime::start(std::make_unique<config>());
+  capitan::instance events{rt->system()};
+  auto store = ago::make_embedded_store({.path = argv[1], .fsync = false}); // SIGKILL-safe without fsync
+  if (!store) {
+    std::fprintf(stderr, "%s\n", describe(store.error()).c_str());
+    return 1;
+  }
+  ago::engine_options opts;
+  opts.events = &events;
+  opts.owner = "crash-helper"; // stable: a restarted process resumes its sagas at once
+  ago::engine eng{rt->system(), *store, opts};
+  auto effect = [&book](const char* what) {
+    return [&book, what](const ago::step_context& ctx, transfer&) {
+      if (!book.apply(ctx.idempotency_key)) {
+        std::printf("skip %s %s\n", std::string{ctx.idempotency_key}.c_str(), what); // a retry after a crash
+        std::fflush(stdout);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds{300}); // the "work" a kill interrupts
+    };
+  };
+  ago::step_options retry;
+  retry.compensation_retry.base_delay = 1ms;
+  ago::saga<transfer> s{"transfer"};
+  s.step("debit", ago::local<transfer>(effect("debit")), ago::local<transfer>(effect("undo debit")), retry)
+    .step("credit", ago::local<transfer>(effect("credit")), ago::local<transfer>(effect("undo credit")), retry)
+    .step("ship", ago::local<transfer>([&book](const ago::step_context& ctx, transfer& t) -> pipz::status {
+            if (t.n % 4 == 0)
+              return pipz::fail("no courier"); // every 4th saga compensates
+            book.apply(ctx.idempotency_key);
+            return {};
+          }));
+  eng.add(s);
+  auto resumed = eng.recover();
+  if (!resumed) {
+    std::fprintf(stderr, "recover: %s\n", describe(resumed.error()).c_str());
+    return 1;
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < count; ++i) {
+    auto id = eng.start<transfer>("transfer", transfer{i, 100 + i}, {.id = "t-" + std::to_string(i)});
+    if (!id) {
+      std::fprintf(stderr, "start: %s\n", describe(id.error()).c_str());
+      return 1;
+    }
+    ids.push_back(*id);
+  }
+  std::printf("ready %zu\n", *resumed);
+  std::fflush(stdout);
+  for (const auto& id : ids) {
+    auto out = eng.wait(id, 60s);
+    if (!out) {
+      std::fprintf(stderr, "wait %s: %s\n", id.c_str(), describe(out.error()).c_str());
+      return 1;
+    }
+    std::printf("done %s %s\n", id.c_str(), std::string{to_string(out->state)}.c_str());
+    std::fflush(stdout);
+  }
+  std::printf("all-done\n");
+  std::fflush(stdout);
+  return 0;
+}
