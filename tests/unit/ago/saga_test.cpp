@@ -4,6 +4,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "fixture.hpp"
+#include "request_signals.hpp"
 
 using namespace ago_test;
 
@@ -191,11 +192,6 @@ TEST_F(ago_fixture, a_parallel_group_runs_together_and_is_compensated_as_a_group
 }
 
 namespace {
-inline const capitan::signal ship_command{"test.ship", "ship an order"};
-inline const capitan::signal ship_reply{"test.shipped", "an order shipped"};
-inline const capitan::key<std::string> order_id{"order_id"};
-inline const capitan::key<std::string> tracking{"tracking"};
-
 ago::operation<order> ship_request() {
   return ago::request<order>(
     ship_command, ship_reply, [](const order& o) { return std::vector<capitan::field>{order_id(o.id)}; },
