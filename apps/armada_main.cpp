@@ -26,12 +26,13 @@ int main(int argc, char** argv) {
                        "embedded (default: a fresh LMDB file, no server) or an embedded:// URL");
   demo_cmd->add_flag("--quiet", demo.quiet, "no timeline, only the summary");
 
-  std::string bus, fail_at;
+  std::string bus, sagas, fail_at;
   int orders = 0;
   bool quiet = false;
   auto child_cmd = app.add_subcommand("demo-fulfilment", "the fulfilment service of `armada demo` (started by it)");
   child_cmd->group(""); // hidden
   child_cmd->add_option("--bus", bus, "provider URL")->required();
+  child_cmd->add_option("--sagas", sagas, "the saga log (an LMDB file)")->required();
   child_cmd->add_option("--orders", orders, "orders to handle before exiting")->required();
   child_cmd->add_option("--fail-at", fail_at, "step that fails");
   child_cmd->add_flag("--quiet", quiet, "no timeline");
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
     return armada::apps::run_order_demo(demo);
   }
   if (*child_cmd)
-    return armada::apps::run_fulfilment_service(bus, fail_at, orders, quiet);
+    return armada::apps::run_fulfilment_service(bus, sagas, fail_at, orders, quiet);
   if (*local_cmd) {
     char* rest[] = {argv[0], nullptr};
     return armada::apps::run_capitan_demo(local, 1, rest);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "armada/ago.hpp"
 #include "armada/herald.hpp"
 #include "armada/herald/embedded.hpp"
 #include "armada/runtime.hpp"
@@ -61,13 +62,31 @@ double percentile(std::vector<double> v, double p) {
 
 } // namespace
 
-int run_fulfilment_service(const std::string& url, const std::string& fail_at, int orders, bool quiet) {
+namespace {
+
+/// What the fulfilment saga carries (stored in its log as JSON).
+struct fulfilment {
+  std::string order_id;
+  double amount = 0;
+  std::int64_t placed_ns = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(fulfilment, order_id, amount, placed_ns)
+
+} // namespace
+
+int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& fail_at,
+                           int orders, bool quiet) {
   auto rt = runtime::start(std::make_unique<config>());
   auto& sys = rt->system();
   capitan::instance bus{sys};
   auto conn = open_bus(sys, url);
   if (!conn) {
     std::fprintf(stderr, "fulfilment: %s\n", describe(conn.error()).c_str());
+    return 2;
+  }
+  auto store = ago::make_embedded_store({.path = sagas_path});
+  if (!store) {
+    std::fprintf(stderr, "fulfilment: %s\n", describe(store.error()).c_str());
     return 2;
   }
   std::atomic<int> finished{0};
@@ -82,37 +101,69 @@ int run_fulfilment_service(const std::string& url, const std::string& fail_at, i
     std::fprintf(stderr, "fulfilment: cannot bridge results\n");
     return 2;
   }
-  // The saga, as a hook: steps in order; on failure the done steps' compensations in reverse.
-  auto saga = bus.hook(order_placed, [&](const capitan::event& e) {
-    auto id = order_id.from(e).value_or("?");
-    std::vector<const step_def*> done;
-    std::string failed;
-    for (auto& s : steps) {
-      if (fail_at == s.action) {
-        failed = s.action;
+  // The saga: reserve_inventory -> charge_payment -> ship_order, each with its compensation,
+  // compensated in reverse when a step fails (an ago saga: durable, one actor per order).
+  ago::engine_options eopts;
+  eopts.events = &bus;
+  eopts.owner = "demo-fulfilment";
+  ago::engine engine{sys, *store, eopts};
+  auto action = [&](const step_def& s) {
+    return ago::local<fulfilment>([&, name = std::string{s.action}](const ago::step_context&, fulfilment& f) -> pipz::status {
+      if (fail_at == name) {
         if (!quiet)
-          say("fulfilment", id + "  " + s.action + " FAILED");
-        break;
+          say("fulfilment", f.order_id + "  " + name + " FAILED");
+        return pipz::fail(name + " declined");
       }
       if (!quiet)
-        say("fulfilment", id + "  " + s.action);
-      bus.emit(step_done, order_id(id), step(s.action));
-      done.push_back(&s);
-    }
-    if (failed.empty()) {
-      bus.emit(order_completed, order_id(id), placed_at(*placed_at.from(e)));
+        say("fulfilment", f.order_id + "  " + name);
+      bus.emit(step_done, order_id(f.order_id), step(name));
+      return {};
+    });
+  };
+  auto compensation = [&](const step_def& s) {
+    return ago::local<fulfilment>([&, name = std::string{s.compensation}](const ago::step_context&, fulfilment& f) {
+      if (!quiet)
+        say("fulfilment", f.order_id + "  " + name + " (compensation)");
+      bus.emit(step_done, order_id(f.order_id), step(name));
+    });
+  };
+  ago::saga<fulfilment> saga{"fulfilment"};
+  for (const auto& s : steps)
+    saga.step(s.action, action(s), compensation(s));
+  engine.add(saga);
+  if (auto resumed = engine.recover(); resumed && *resumed > 0 && !quiet)
+    say("fulfilment", "resumed " + std::to_string(*resumed) + " unfinished saga(s)");
+
+  auto report = [&](const ago::saga_outcome& o) {
+    auto f = o.data_as<fulfilment>();
+    auto id = f ? f->order_id : o.id;
+    auto at = capitan::time_point{std::chrono::nanoseconds{f ? f->placed_ns : 0}};
+    if (o.state == ago::saga_state::completed) {
+      bus.emit(order_completed, order_id(id), placed_at(at));
     } else {
-      for (auto i = done.rbegin(); i != done.rend(); ++i) {
-        if (!quiet)
-          say("fulfilment", id + "  " + (*i)->compensation + " (compensation)");
-        bus.emit(step_done, order_id(id), step((*i)->compensation));
-      }
-      bus.warn(order_compensated, order_id(id), failed_step(failed), placed_at(*placed_at.from(e)));
+      std::string failed = "?";
+      if (auto rec = engine.get_state(o.id))
+        for (const auto& st : rec->steps)
+          if (st.status == ago::step_status::failed)
+            failed = st.name;
+      bus.warn(order_compensated, order_id(id), failed_step(failed), placed_at(at));
     }
     if (++finished >= orders) {
       std::lock_guard g{mtx};
       cv.notify_all();
     }
+  };
+  // An order starts its saga under the order's id: a redelivered order never runs twice.
+  auto on_order = bus.hook(order_placed, [&](const capitan::event& e) {
+    fulfilment f{order_id.from(e).value_or("?"), amount.from(e).value_or(0),
+                 std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     placed_at.from(e).value_or(capitan::time_point{}).time_since_epoch()).count()};
+    auto id = engine.start<fulfilment>("fulfilment", f, {.id = f.order_id});
+    if (!id)
+      throw std::runtime_error{describe(id.error())}; // nacked: redelivered later
+    if (!engine.on_finished(*id, report))
+      if (auto rec = engine.get_state(*id); rec && ago::is_terminal(rec->state))
+        report(ago::saga_outcome{rec->id, rec->state, rec->error, rec->data});
   });
   auto in = herald::bridge_in(*conn, orders_topic, bus, order_placed, {.group = "fulfilment"});
   if (!in) {
@@ -120,7 +171,7 @@ int run_fulfilment_service(const std::string& url, const std::string& fail_at, i
     return 2;
   }
   if (!quiet)
-    say("fulfilment", "listening on '" + orders_topic + "'");
+    say("fulfilment", "listening on '" + orders_topic + "', sagas in " + (*store)->describe());
   {
     std::unique_lock lock{mtx};
     cv.wait_for(lock, 120s, [&] { return finished.load() >= orders; });
@@ -129,6 +180,7 @@ int run_fulfilment_service(const std::string& url, const std::string& fail_at, i
   results_completed->close();
   results_compensated->close();
   in->close();
+  engine.close();
   conn->close();
   bus.shutdown();
   return finished.load() >= orders ? 0 : 1;
@@ -136,12 +188,10 @@ int run_fulfilment_service(const std::string& url, const std::string& fail_at, i
 
 int run_order_demo(const order_demo_options& opts) {
   std::string url = opts.provider;
-  std::filesystem::path scratch;
-  if (url == "embedded") {
-    scratch = std::filesystem::temp_directory_path() / ("armada-demo-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(scratch);
+  auto scratch = std::filesystem::temp_directory_path() / ("armada-demo-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(scratch);
+  if (url == "embedded")
     url = "embedded://" + (scratch / "bus.mdb").string();
-  }
   auto rt = runtime::start(std::make_unique<config>());
   auto& sys = rt->system();
   capitan::instance bus{sys};
@@ -155,8 +205,8 @@ int run_order_demo(const order_demo_options& opts) {
               opts.fail_at.empty() ? "" : (" (failing at " + opts.fail_at + ")").c_str());
 
   // The fulfilment service: a separate process.
-  std::vector<std::string> args{opts.self_path, "demo-fulfilment", "--bus", url, "--orders",
-                                std::to_string(opts.orders)};
+  std::vector<std::string> args{opts.self_path, "demo-fulfilment", "--bus", url, "--sagas",
+                                (scratch / "sagas.mdb").string(), "--orders", std::to_string(opts.orders)};
   if (!opts.fail_at.empty()) {
     args.push_back("--fail-at");
     args.push_back(opts.fail_at);
@@ -218,8 +268,7 @@ int run_order_demo(const order_demo_options& opts) {
   results->close();
   conn->close();
   bus.shutdown();
-  if (!scratch.empty())
-    std::filesystem::remove_all(scratch);
+  std::filesystem::remove_all(scratch);
 
   std::printf("\n%-28s %10s\n", "summary", "");
   std::printf("%-28s %10d\n", "orders placed", opts.orders);

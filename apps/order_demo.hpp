@@ -17,6 +17,7 @@ struct order_demo_options {
 int run_order_demo(const order_demo_options& opts);
 
 /// `armada demo-fulfilment`: the child process of the demo.
-int run_fulfilment_service(const std::string& url, const std::string& fail_at, int orders, bool quiet);
+int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& fail_at,
+                           int orders, bool quiet);
 
 } // namespace armada::apps
