@@ -27,6 +27,7 @@ void drop_peer(node_self self, const std::string& id) {
     self->send_exit(i->second.actor, caf::exit_reason::user_shutdown);
     st.peers.erase(i);
   }
+  st.ctx->directory.erase(id);
   st.last_heard.erase(id);
 }
 
@@ -188,11 +189,13 @@ void answer_join_waiters(node_self self) {
   }
 }
 
-void on_peer_up(node_self self, const std::string& id) {
+void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy) {
   auto& st = self->state;
   auto i = st.peers.find(id);
   if (i == st.peers.end() || i->second.actor.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
     return; // a peer actor we already dropped
+  if (auto m = st.table->find(id))
+    st.ctx->directory.put(id, m->name, caf::actor_cast<node_actor>(proxy));
   i->second.connected = true;
   i->second.was_connected = true;
   std::vector<std::string> rooms{st.rooms_known.begin(), st.rooms_known.end()};
@@ -208,6 +211,7 @@ void on_peer_down(node_self self, const std::string& id, const caf::error& reaso
   bool link_lost = i->second.connected;
   bool reconnect_failed = !i->second.connected && i->second.was_connected;
   st.peers.erase(i);
+  st.ctx->directory.erase(id);
   auto m = st.table->find(id);
   if (!m || !m->is_live() || st.leaving)
     return;

@@ -55,13 +55,28 @@ caf::error validate(const node_options& o) {
   return caf::none;
 }
 
+/// Sends a request from a pooled blocking actor and waits for the answer or `timeout`.
+template <class T, class Dest, class... Ts>
+caf::expected<T> ask_actor(detail::node_context& ctx, const Dest& dest, milliseconds timeout,
+                           Ts&&... xs) {
+  caf::expected<T> result{caf::error{}};
+  bool answered = true;
+  auto self = ctx.callers.acquire(*ctx.sys);
+  (*self)
+    ->request(dest, caf::timespan{timeout}, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) {
+               answered = err != caf::sec::request_timeout;
+               result = std::move(err);
+             });
+  if (answered)
+    ctx.callers.release(std::move(self));
+  return result;
+}
+
 template <class T, class... Ts>
 caf::expected<T> ask(detail::node_context& ctx, milliseconds timeout, Ts&&... xs) {
-  caf::expected<T> result{caf::error{}};
-  caf::scoped_actor self{*ctx.sys};
-  self->request(ctx.actor, caf::timespan{timeout}, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return ask_actor<T>(ctx, ctx.actor, timeout, std::forward<Ts>(xs)...);
 }
 
 } // namespace
@@ -137,6 +152,8 @@ void node::stop(bool leave_first) {
     self->send_exit(ctx_->actor, caf::exit_reason::user_shutdown);
     self->receive([](caf::down_msg&) {});
   }
+  ctx_->callers.clear();
+  ctx_->directory.clear();
   ctx_->actor = nullptr;
   ctx_->connector = nullptr;
   ctx_->own_events.reset();
@@ -205,29 +222,28 @@ bool node::unregister(const std::string& name) { return ctx_->functions.remove(n
 
 namespace {
 
-caf::expected<std::string> call(detail::node_context& ctx, caf::atom_value kind_atom,
-                                const std::string& target, const std::string& function,
-                                std::string payload, const call_options& opts) {
+caf::expected<std::string> call(detail::node_context& ctx, bool any, const std::string& target,
+                                const std::string& function, std::string payload,
+                                const call_options& opts) {
   call_request req{ctx.self.id, ctx.self.name, function, std::move(payload), opts.idempotency_key};
   caf::expected<std::string> result{caf::error{}};
-  caf::scoped_actor self{*ctx.sys};
-  auto on_error = [&](caf::error& err) {
-    if (err == caf::sec::request_timeout)
-      result = make_error(errc::timeout, "aegis: call of '" + function + "' on '" + target
-                                           + "' got no answer within "
-                                           + std::to_string(opts.timeout.count())
-                                           + " ms; raise call_options::timeout or check that "
-                                             "the function returns");
-    else
-      result = std::move(err);
-  };
-  auto on_value = [&](std::string& x) { result = std::move(x); };
-  if (kind_atom == route_atom::value)
-    self->request(ctx.actor, caf::timespan{opts.timeout}, route_atom::value, target, std::move(req))
-      .receive(on_value, on_error);
+  // A connected member: straight to its node actor's proxy. Otherwise the node actor routes
+  // (itself, round robin, or the precise error).
+  node_actor proxy;
+  if (!any && target != ctx.self.id && target != ctx.self.name)
+    proxy = ctx.directory.find(target);
+  if (proxy)
+    result = ask_actor<std::string>(ctx, proxy, opts.timeout, exec_atom::value, std::move(req));
+  else if (any)
+    result = ask<std::string>(ctx, opts.timeout, route_any_atom::value, target, std::move(req));
   else
-    self->request(ctx.actor, caf::timespan{opts.timeout}, route_any_atom::value, target, std::move(req))
-      .receive(on_value, on_error);
+    result = ask<std::string>(ctx, opts.timeout, route_atom::value, target, std::move(req));
+  if (!result && result.error() == caf::sec::request_timeout)
+    return make_error(errc::timeout, "aegis: call of '" + function + "' on '" + target
+                                       + "' got no answer within "
+                                       + std::to_string(opts.timeout.count())
+                                       + " ms; raise call_options::timeout or check that the "
+                                         "function returns");
   return result;
 }
 
@@ -235,13 +251,13 @@ caf::expected<std::string> call(detail::node_context& ctx, caf::atom_value kind_
 
 caf::expected<std::string> node::execute_raw(const std::string& peer, const std::string& function,
                                              std::string payload, call_options opts) {
-  return call(*ctx_, route_atom::value, peer, function, std::move(payload), opts);
+  return call(*ctx_, false, peer, function, std::move(payload), opts);
 }
 
 caf::expected<std::string> node::execute_any_raw(const std::string& service,
                                                  const std::string& function, std::string payload,
                                                  call_options opts) {
-  return call(*ctx_, route_any_atom::value, service, function, std::move(payload), opts);
+  return call(*ctx_, true, service, function, std::move(payload), opts);
 }
 
 caf::error node::create_room(const std::string& room) {

@@ -61,6 +61,7 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
     for (auto& [id, p] : self->state.peers)
       self->send_exit(p.actor, msg.reason);
     self->state.peers.clear();
+    self->state.ctx->directory.clear();
     self->quit(msg.reason);
   });
   return {
@@ -96,7 +97,7 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
       if (!self->state.leaving)
         self->delayed_send(self, self->state.ctx->opts.heartbeat_interval, tick_atom::value);
     },
-    [self](peer_up_atom, std::string& id, caf::actor&) { on_peer_up(self, id); },
+    [self](peer_up_atom, std::string& id, caf::actor& proxy) { on_peer_up(self, id, proxy); },
     [self](peer_down_atom, std::string& id, caf::error& reason) { on_peer_down(self, id, reason); },
   };
 }

@@ -69,7 +69,7 @@ using node_self = node_actor::stateful_pointer<node_actor_state>;
 void on_gossip(node_self self, const std::string& from, const std::vector<member_info>& entries,
                const std::vector<std::string>& rooms);
 void on_tick(node_self self);
-void on_peer_up(node_self self, const std::string& id);
+void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy);
 void on_peer_down(node_self self, const std::string& id, const caf::error& reason);
 void on_member_leaving(node_self self, const std::string& id);
 /// Merges entries, emits events, manages peer actors; gossips at once when something changed.

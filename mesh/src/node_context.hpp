@@ -12,6 +12,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "armada/aegis/node.hpp"
 #include "armada/capitan/instance.hpp"
@@ -48,6 +49,38 @@ private:
   std::map<std::string, std::vector<room_handler>> handlers_;
 };
 
+/// The proxies of the connected members' node actors by id and by name, kept by the node
+/// actor, so the facade can send a call straight to the remote node actor (the same path as a
+/// raw CAF request). Thread-safe.
+class peer_directory {
+public:
+  void put(const std::string& id, const std::string& name, node_actor proxy);
+  void erase(const std::string& id);
+  void clear();
+  /// The proxy of the member whose id or name is `key`, or an invalid handle.
+  node_actor find(const std::string& key) const;
+
+private:
+  mutable std::mutex mtx_;
+  std::map<std::string, std::pair<std::string, node_actor>> by_id_; // id -> (name, proxy)
+  std::map<std::string, std::string> id_by_name_;
+};
+
+/// Blocking actors for the facade's requests, reused across calls (creating one per call costs
+/// about as much as a loopback round trip). Thread-safe.
+class caller_pool {
+public:
+  std::unique_ptr<caf::scoped_actor> acquire(caf::actor_system& sys);
+  /// Returns a caller whose last request was answered (a timed-out one may still get a late
+  /// answer: drop it instead).
+  void release(std::unique_ptr<caf::scoped_actor> self);
+  void clear();
+
+private:
+  std::mutex mtx_;
+  std::vector<std::unique_ptr<caf::scoped_actor>> free_;
+};
+
 struct node_context {
   node_options opts;
   member_info self;
@@ -57,6 +90,8 @@ struct node_context {
   capitan::instance* events = nullptr;
   function_registry functions;
   room_handlers handlers;
+  peer_directory directory;
+  caller_pool callers;
   caf::io::middleman_actor connector; ///< the middleman (or the TLS manager) actor
   node_actor actor;
   bool stopped = false;

@@ -13,6 +13,7 @@
 #include "armada/aegis/errc.hpp"
 #include "armada/aegis/member.hpp"
 #include "armada/aegis/options.hpp"
+#include "armada/capitan/instance.hpp"
 #include "armada/serialization/default_codec.hpp"
 
 namespace caf {
