@@ -47,8 +47,20 @@ caf::expected<std::string> run(node_self self, const call_request& call) {
 
 } // namespace
 
+caf::error check_size(node_self self, const std::string& what, const std::string& payload) {
+  auto max = self->state.ctx->opts.max_payload;
+  if (payload.size() <= max)
+    return caf::none;
+  return make_error(errc::too_large, "aegis node '" + self->state.table->self().name + "': "
+                                       + what + " of " + std::to_string(payload.size())
+                                       + " bytes exceeds max_payload (" + std::to_string(max)
+                                       + " bytes); send less or raise node_options::max_payload");
+}
+
 caf::result<std::string> on_exec(node_self self, call_request call) {
   auto& st = self->state;
+  if (auto err = check_size(self, "the argument of '" + call.function + "'", call.payload))
+    return err;
   if (st.leaving)
     return make_error(errc::stopped, "aegis node '" + st.table->self().name
                                        + "' is leaving the mesh; call another member");

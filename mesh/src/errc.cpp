@@ -21,6 +21,7 @@ std::string_view to_string(errc code) {
     case errc::codec: return "codec";
     case errc::stopped: return "stopped";
     case errc::unknown_room: return "unknown_room";
+    case errc::too_large: return "too_large";
   }
   return "unknown";
 }

@@ -12,9 +12,12 @@ namespace armada::aegis::detail {
 
 namespace {
 
+/// Connects to `m` unless connected or connecting; only the node with the lower id connects
+/// (the other waits for its hello), so each pair shares one connection.
 void ensure_peer(node_self self, const member_info& m) {
   auto& st = self->state;
-  if (m.id == st.table->self().id || st.peers.count(m.id) > 0 || st.leaving)
+  if (m.id == st.table->self().id || st.peers.count(m.id) > 0 || st.leaving
+      || st.table->self().id > m.id)
     return;
   auto timeout = caf::timespan{st.ctx->opts.connect_timeout};
   auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, m.id, m.host, m.port, timeout);
@@ -170,6 +173,26 @@ void on_tick(node_self self) {
   answer_join_waiters(self);
 }
 
+void adopt_peer(node_self self, const std::string& id, node_actor proxy) {
+  auto& st = self->state;
+  if (!proxy || id == st.table->self().id || st.leaving)
+    return;
+  if (auto i = st.peers.find(id); i != st.peers.end()) {
+    if (i->second.connected)
+      return;
+    self->send_exit(i->second.actor, caf::exit_reason::user_shutdown);
+    st.peers.erase(i);
+  }
+  auto& o = st.ctx->opts;
+  auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, id, {}, 0,
+                               caf::timespan{o.connect_timeout}, std::move(proxy));
+  st.peers.emplace(id, peer_entry{std::move(peer), false, false, true});
+}
+
+void on_hello(node_self self, const std::string& id) {
+  adopt_peer(self, id, caf::actor_cast<node_actor>(self->current_sender()));
+}
+
 void answer_join_waiters(node_self self) {
   auto& st = self->state;
   if (st.join_waiters.empty())
@@ -198,6 +221,8 @@ void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy) 
     st.ctx->directory.put(id, m->name, caf::actor_cast<node_actor>(proxy));
   i->second.connected = true;
   i->second.was_connected = true;
+  if (!i->second.adopted)
+    self->send(caf::actor_cast<node_actor>(proxy), hello_atom::value, st.table->self().id);
   std::vector<std::string> rooms{st.rooms_known.begin(), st.rooms_known.end()};
   self->send(i->second.actor, gossip_atom::value, st.table->self().id, st.table->all(), rooms);
   answer_join_waiters(self);
@@ -210,6 +235,7 @@ void on_peer_down(node_self self, const std::string& id, const caf::error& reaso
     return;
   bool link_lost = i->second.connected;
   bool reconnect_failed = !i->second.connected && i->second.was_connected;
+  bool we_connect = st.table->self().id < id;
   st.peers.erase(i);
   st.ctx->directory.erase(id);
   auto m = st.table->find(id);
@@ -218,8 +244,12 @@ void on_peer_down(node_self self, const std::string& id, const caf::error& reaso
   if (link_lost) {
     // CAF killed the proxy (remote_link_unreachable): suspect, and try once to reconnect.
     mark(self, id, member_status::suspect, "connection lost (" + armada::describe(reason) + ")");
-    ensure_peer(self, *m);
-    st.peers[id].was_connected = true;
+    if (we_connect) {
+      ensure_peer(self, *m);
+      if (auto p = st.peers.find(id); p != st.peers.end())
+        p->second.was_connected = true;
+    } // else: the other side reconnects and says hello, or heartbeats run out
+
   } else if (reconnect_failed) {
     mark(self, id, member_status::dead,
          "connection lost and reconnecting to " + m->address() + " failed ("

@@ -13,6 +13,7 @@
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "node_context.hpp"
+#include "frame_guard.hpp"
 #include "tls_identity.hpp"
 
 namespace armada::aegis {
@@ -25,6 +26,9 @@ std::size_t node_state::live_count() const {
 namespace {
 
 using std::chrono::milliseconds;
+
+/// What a frame may carry beyond one payload: the message header, member tables, names.
+constexpr std::size_t frame_overhead = 1024 * 1024;
 
 caf::error validate(const node_options& o) {
   auto bad = [](std::string text) { return make_error(errc::config, "aegis: " + std::move(text)); };
@@ -123,13 +127,33 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
                                    : sys.middleman().actor_handle();
   ctx->self = member_info{id, o.name, o.host, 0, o.tags, o.services, {}, o.incarnation, 0, 0};
   ctx->actor = detail::spawn_node_actor(*ctx);
-  auto port = o.tls.enabled() ? caf::openssl::publish(ctx->actor, o.port, o.host.c_str())
-                              : sys.middleman().publish(ctx->actor, o.port, o.host.c_str());
+  // With TLS, unauthenticated peers never get past the handshake; without it, the frame guard
+  // takes the public port and the node actor is published on a loopback port behind it.
+  caf::expected<std::uint16_t> port{caf::error{}};
+  if (o.tls.enabled()) {
+    port = caf::openssl::publish(ctx->actor, o.port, o.host.c_str());
+  } else {
+    auto basp = sys.middleman().publish(ctx->actor, 0, "127.0.0.1");
+    if (!basp) {
+      port = std::move(basp.error());
+    } else {
+      auto guard = detail::spawn_frame_guard(sys, o.host, o.port, *basp,
+                                             o.max_payload + frame_overhead);
+      if (guard) {
+        ctx->guard = guard->first;
+        port = guard->second;
+      } else {
+        port = std::move(guard.error());
+      }
+    }
+  }
   if (!port) {
     auto text = "aegis: cannot publish node '" + o.name + "' on " + o.host + ":"
                 + std::to_string(o.port) + " (" + armada::describe(port.error())
                 + "); is the port in use? use port 0 to pick a free one";
     caf::anon_send_exit(ctx->actor, caf::exit_reason::user_shutdown);
+    if (ctx->guard)
+      caf::anon_send_exit(ctx->guard, caf::exit_reason::user_shutdown);
     return make_error(errc::network, std::move(text));
   }
   ctx->self.port = *port;
@@ -146,12 +170,18 @@ void node::stop(bool leave_first) {
     return;
   if (leave_first)
     (void) leave();
-  {
+  auto stop_and_wait = [this](const caf::actor& target) {
+    if (!target)
+      return;
     caf::scoped_actor self{*ctx_->sys};
-    self->monitor(ctx_->actor);
-    self->send_exit(ctx_->actor, caf::exit_reason::user_shutdown);
+    self->monitor(target);
+    self->send_exit(target, caf::exit_reason::user_shutdown);
     self->receive([](caf::down_msg&) {});
-  }
+  };
+  // The public port first: the others see the connections drop at once, as after a crash.
+  stop_and_wait(ctx_->guard);
+  stop_and_wait(caf::actor_cast<caf::actor>(ctx_->actor));
+  ctx_->guard = nullptr;
   ctx_->callers.clear();
   ctx_->directory.clear();
   ctx_->actor = nullptr;
@@ -225,6 +255,12 @@ namespace {
 caf::expected<std::string> call(detail::node_context& ctx, bool any, const std::string& target,
                                 const std::string& function, std::string payload,
                                 const call_options& opts) {
+  if (payload.size() > ctx.opts.max_payload)
+    return make_error(errc::too_large, "aegis: the argument of '" + function + "' has "
+                                         + std::to_string(payload.size())
+                                         + " bytes, more than max_payload ("
+                                         + std::to_string(ctx.opts.max_payload)
+                                         + "); send less or raise node_options::max_payload");
   call_request req{ctx.self.id, ctx.self.name, function, std::move(payload), opts.idempotency_key};
   caf::expected<std::string> result{caf::error{}};
   // A connected member: straight to its node actor's proxy. Otherwise the node actor routes

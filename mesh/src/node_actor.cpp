@@ -99,6 +99,7 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
     },
     [self](peer_up_atom, std::string& id, caf::actor& proxy) { on_peer_up(self, id, proxy); },
     [self](peer_down_atom, std::string& id, caf::error& reason) { on_peer_down(self, id, reason); },
+    [self](hello_atom, std::string& id) { on_hello(self, id); },
   };
 }
 

@@ -25,10 +25,12 @@ struct peer_entry {
   peer_actor actor;
   bool connected = false;
   bool was_connected = false;
+  bool adopted = false; ///< the remote node connected to us
 };
 
 struct pending_vote {
   member_info candidate;
+  node_actor candidate_proxy; ///< the candidate's node actor, over its join connection
   caf::typed_response_promise<join_result> promise;
   std::uint32_t voters = 0;
   std::uint32_t yes = 0;
@@ -72,6 +74,10 @@ void on_tick(node_self self);
 void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy);
 void on_peer_down(node_self self, const std::string& id, const caf::error& reason);
 void on_member_leaving(node_self self, const std::string& id);
+/// A member's node actor greets us over the connection it opened: use it as our proxy.
+void on_hello(node_self self, const std::string& id);
+/// Makes `proxy` (reached over a connection that already exists) the peer of member `id`.
+void adopt_peer(node_self self, const std::string& id, node_actor proxy);
 /// Merges entries, emits events, manages peer actors; gossips at once when something changed.
 void merge_entries(node_self self, const std::vector<member_info>& entries);
 void gossip_all(node_self self);
@@ -96,6 +102,9 @@ caf::result<std::uint64_t> on_broadcast(node_self self, const std::string& room,
                                         std::string payload);
 void on_room_message(node_self self, const room_message& msg);
 std::vector<room_state> rooms_of(node_self self);
+
+/// `errc::too_large` naming `what` when `payload` exceeds this node's max_payload.
+caf::error check_size(node_self self, const std::string& what, const std::string& payload);
 
 /// The connected peer actor of a live member, or nothing.
 std::optional<peer_actor> connected_peer(node_self self, const std::string& id);

@@ -94,6 +94,7 @@ struct node_context {
   caller_pool callers;
   caf::io::middleman_actor connector; ///< the middleman (or the TLS manager) actor
   node_actor actor;
+  caf::actor guard; ///< the frame guard on the public port (plain TCP only)
   bool stopped = false;
   std::mutex stop_mtx;
 };
@@ -109,11 +110,13 @@ using peer_actor = caf::typed_actor<
 /// Spawns the node actor of `ctx` (not yet published).
 node_actor spawn_node_actor(node_context& ctx);
 
-/// Spawns a peer actor: connects to `host:port` through `connector`, reports `peerup` (with the
-/// proxy of the remote node actor) or `peerdown` to `owner`, forwards gossip, votes, calls,
-/// room messages and leave notices to the proxy, and reports `peerdown` when the proxy dies.
+/// Spawns a peer actor: connects to `host:port` through `connector` (or adopts `proxy` when it
+/// is valid), reports `peerup` (with the proxy of the remote node actor) or `peerdown` to
+/// `owner`, forwards gossip, votes, calls, room messages and leave notices to the proxy, and
+/// reports `peerdown` when the proxy dies.
 peer_actor spawn_peer_actor(caf::actor_system& sys, node_actor owner,
                             caf::io::middleman_actor connector, std::string id,
-                            std::string host, std::uint16_t port, caf::timespan timeout);
+                            std::string host, std::uint16_t port, caf::timespan timeout,
+                            node_actor proxy = {});
 
 } // namespace armada::aegis::detail

@@ -23,11 +23,16 @@ caf::error not_connected(const std::string& id) {
 
 peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state> self, node_actor owner,
                             caf::io::middleman_actor connector, std::string id, std::string host,
-                            std::uint16_t port, caf::timespan timeout) {
+                            std::uint16_t port, caf::timespan timeout, node_actor adopted) {
   self->set_down_handler([self, owner, id](caf::down_msg& dm) {
     self->send(owner, peer_down_atom::value, id, dm.reason);
     self->quit();
   });
+  if (adopted) {
+    self->state.proxy = adopted;
+    self->monitor(adopted);
+    self->send(owner, peer_up_atom::value, id, caf::actor_cast<caf::actor>(adopted));
+  } else
   self->request(connector, timeout, caf::connect_atom::value, host, port)
     .then(
       [self, owner, id, host, port](caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -86,9 +91,10 @@ peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state>
 
 peer_actor spawn_peer_actor(caf::actor_system& sys, node_actor owner,
                             caf::io::middleman_actor connector, std::string id,
-                            std::string host, std::uint16_t port, caf::timespan timeout) {
+                            std::string host, std::uint16_t port, caf::timespan timeout,
+                            node_actor proxy) {
   return sys.spawn(peer_actor_fn, std::move(owner), std::move(connector), std::move(id),
-                   std::move(host), port, timeout);
+                   std::move(host), port, timeout, std::move(proxy));
 }
 
 } // namespace armada::aegis::detail

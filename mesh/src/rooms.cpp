@@ -43,6 +43,8 @@ caf::result<std::uint64_t> on_broadcast(node_self self, const std::string& room,
   if (st.rooms_known.count(room) == 0)
     return make_error(errc::unknown_room,
                       "aegis: no room '" + room + "' exists in the mesh; create it with create_room");
+  if (auto err = check_size(self, "a message to room '" + room + "'", payload))
+    return err;
   const auto& me = st.table->self();
   room_message msg{room, me.id, me.name, std::move(payload)};
   std::uint64_t sent = 0;
@@ -62,8 +64,8 @@ caf::result<std::uint64_t> on_broadcast(node_self self, const std::string& room,
 
 void on_room_message(node_self self, const room_message& msg) {
   auto& st = self->state;
-  if (!st.table->self().in_room(msg.room))
-    return; // left the room while the message travelled
+  if (!st.table->self().in_room(msg.room) || check_size(self, "a room message", msg.payload))
+    return; // left the room while the message travelled, or too large for this node
   st.ctx->handlers.deliver(msg);
   st.ctx->events->emit(signals::room_message, signals::room(msg.room),
                        signals::member_id(msg.sender_id), signals::member_name(msg.sender_name),

@@ -58,10 +58,11 @@ void finish(node_self self, std::uint64_t vid, bool approved) {
   if (auto old = st.table->find(entry.id))
     entry.incarnation = std::max(entry.incarnation, old->incarnation + 1);
   entry.status = static_cast<std::uint8_t>(member_status::alive);
+  adopt_peer(self, entry.id, v.candidate_proxy); // reuse the join connection
   merge_entries(self, {entry}); // emits member_joined and gossips it to every member
   v.promise.deliver(join_result{true, "approved: " + tally, st.table->all(),
                                 {st.rooms_known.begin(), st.rooms_known.end()},
-                                entry.incarnation});
+                                entry.incarnation, st.table->self().id});
 }
 
 void tally(node_self self, std::uint64_t vid, const vote_reply& r) {
@@ -123,6 +124,7 @@ caf::result<join_result> on_join(node_self self, member_info candidate) {
   auto vid = st.next_vote++;
   auto& v = st.votes[vid];
   v.candidate = candidate;
+  v.candidate_proxy = caf::actor_cast<node_actor>(self->current_sender());
   v.promise = self->make_response_promise<join_result>();
   auto promise = v.promise;
   std::vector<std::pair<std::string, peer_actor>> remote;
@@ -166,9 +168,10 @@ caf::result<join_result> on_join_via(node_self self, std::string host, std::uint
         auto entry = caf::actor_cast<node_actor>(ptr);
         self->request(entry, join_timeout, join_atom::value, self->state.table->self())
           .then(
-            [self, promise](join_result& r) mutable {
+            [self, promise, entry](join_result& r) mutable {
               if (r.approved) {
                 auto& st = self->state;
+                adopt_peer(self, r.entry_id, entry); // reuse the join connection
                 auto& me = st.table->self();
                 me.incarnation = std::max(me.incarnation, r.incarnation);
                 st.rooms_known.insert(r.rooms.begin(), r.rooms.end());

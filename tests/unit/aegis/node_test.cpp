@@ -15,6 +15,24 @@ using namespace armada::aegis;
 using armada::describe;
 namespace mt = armada::aegis::testing;
 
+namespace {
+
+/// A plain TCP connection to 127.0.0.1:`port` (no BASP), or -1.
+int connect_raw(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+} // namespace
+
 TEST(aegis_node, start_without_a_name_is_a_config_error_naming_the_option) {
   node_options o;
   auto n = node::start(o);
@@ -88,13 +106,8 @@ TEST(aegis_node, garbage_bytes_on_the_port_close_that_connection_and_the_node_ke
   mesh.add_many(2);
   ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
   mesh.at(1).register_function<int, int>("twice", [](int x) { return 2 * x; });
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = connect_raw(mesh.at(1).port());
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(mesh.at(1).port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   std::string garbage(64 * 1024, '\xff');
   (void) ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
   // The node greets with its handshake, then closes the connection: reading ends with end of
@@ -111,4 +124,45 @@ TEST(aegis_node, garbage_bytes_on_the_port_close_that_connection_and_the_node_ke
   auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
   ASSERT_TRUE(res) << describe(res.error());
   EXPECT_EQ(*res, 42);
+}
+
+TEST(aegis_node, an_argument_larger_than_the_callees_max_payload_is_refused_and_it_keeps_serving) {
+  mt::mesh_fixture mesh;
+  mesh.add_joined("caller");
+  mesh.add_joined("small", [](node_options& o) { o.max_payload = 1024; });
+  ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
+  mesh.at(1).register_raw("size", [](const call_request& c) -> caf::expected<std::string> {
+    return std::to_string(c.payload.size());
+  });
+  auto big = mesh.at(0).execute_raw("small", "size", std::string(4096, 'x'));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(code_of(big.error()), errc::too_large);
+  EXPECT_NE(describe(big.error()).find("max_payload"), std::string::npos) << describe(big.error());
+  auto ok = mesh.at(0).execute_raw("small", "size", std::string(100, 'x'));
+  ASSERT_TRUE(ok) << describe(ok.error());
+  EXPECT_EQ(*ok, "100");
+}
+
+TEST(aegis_node, a_frame_header_announcing_gigabytes_closes_that_connection_and_the_node_keeps_serving) {
+  mt::mesh_fixture mesh;
+  mesh.add_many(2);
+  ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
+  mesh.at(1).register_function<int, int>("twice", [](int x) { return 2 * x; });
+  int fd = connect_raw(mesh.at(1).port());
+  ASSERT_GE(fd, 0);
+  // A BASP client handshake header (32 bytes, network order) whose payload length is 2 GiB - 1.
+  unsigned char header[32] = {1, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff};
+  (void) ::send(fd, header, sizeof header, MSG_NOSIGNAL);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+  }
+  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the frame guard closes the connection";
+  auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
+  ::close(fd);
+  ASSERT_TRUE(res) << describe(res.error());
+  EXPECT_EQ(*res, 42);
+  EXPECT_TRUE(mesh.converged());
 }

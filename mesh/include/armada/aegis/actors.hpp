@@ -36,6 +36,7 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using peer_up_atom = caf::atom_constant<caf::atom("peerup")>;
 using peer_down_atom = caf::atom_constant<caf::atom("peerdown")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
 
 /// Room operations of `room_atom`.
 enum class room_op : std::uint8_t { create = 0, join = 1, leave = 2 };
@@ -85,9 +86,10 @@ struct join_result {
   std::vector<member_info> members{};
   std::vector<std::string> rooms{};
   std::uint64_t incarnation = 0;
+  std::string entry_id{}; ///< the id of the node that ran the vote
   template <class Inspector>
   friend auto inspect(Inspector& f, join_result& x) {
-    return f(x.approved, x.reason, x.members, x.rooms, x.incarnation);
+    return f(x.approved, x.reason, x.members, x.rooms, x.incarnation, x.entry_id);
   }
 };
 
@@ -134,7 +136,9 @@ struct node_state {
   }
 };
 
-/// The node actor: membership, voting, function registry, rooms. Published on the node's port;
+/// The node actor: membership, voting, function registry, rooms. Between two nodes there is one
+/// connection: the node with the lower id connects and says `hello` from its node actor; the
+/// other adopts the sender as its proxy (CAF drops duplicate TLS connections, killing proxies). Published on the node's port;
 /// other nodes hold a proxy of it in their peer actor for this node. The `route*`, `room`,
 /// `broadcast`, `leave` and `joinvia` messages are the local facade's; the rest are what nodes
 /// send each other.
@@ -154,7 +158,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<get_state_atom>::with<node_state>,
   caf::reacts_to<tick_atom>,
   caf::reacts_to<peer_up_atom, std::string, caf::actor>,
-  caf::reacts_to<peer_down_atom, std::string, caf::error>>;
+  caf::reacts_to<peer_down_atom, std::string, caf::error>,
+  caf::reacts_to<hello_atom, std::string>>;
 
 } // namespace armada::aegis
 

@@ -25,6 +25,7 @@ enum class errc : std::uint8_t {
   codec,                ///< arguments or results could not be encoded or decoded
   stopped,              ///< the node has left or is shutting down
   unknown_room,         ///< no room of that name
+  too_large,            ///< a payload exceeds node_options::max_payload
 };
 
 inline constexpr caf::atom_value error_category = caf::atom("aegis");

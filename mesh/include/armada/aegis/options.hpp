@@ -77,6 +77,9 @@ struct node_options {
   std::chrono::milliseconds dead_after{2500};        ///< silent this long: dead
   std::chrono::milliseconds connect_timeout{2000};
 
+  /// Largest call argument or room message this node accepts (and sends), in bytes.
+  std::size_t max_payload = 16 * 1024 * 1024;
+
   tls_options tls{};
   capitan::instance* events = nullptr; ///< where mesh.* and room.message go; null: the node's own
   std::size_t scheduler_threads = 2;   ///< CAF worker threads of the node's actor system
