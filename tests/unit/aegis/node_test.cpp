@@ -31,6 +31,17 @@ int connect_raw(std::uint16_t port) {
   return fd;
 }
 
+/// Reads until the node closes `fd`; false when it is still open after 5 s.
+bool closed_by_node(int fd) {
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+  }
+  return n == 0 || errno == ECONNRESET;
+}
+
 } // namespace
 
 TEST(aegis_node, start_without_a_name_is_a_config_error_naming_the_option) {
@@ -110,15 +121,8 @@ TEST(aegis_node, garbage_bytes_on_the_port_close_that_connection_and_the_node_ke
   ASSERT_GE(fd, 0);
   std::string garbage(64 * 1024, '\xff');
   (void) ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
-  // The node greets with its handshake, then closes the connection: reading ends with end of
-  // stream (or a reset), not with the 5 s receive timeout.
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-  }
-  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the node should close a connection that sends garbage";
+  // The node greets with its handshake, then closes the connection.
+  EXPECT_TRUE(closed_by_node(fd)) << "the node should close a connection that sends garbage";
   ::close(fd);
   EXPECT_TRUE(mesh.converged()) << "the mesh is unaffected";
   auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
@@ -153,13 +157,7 @@ TEST(aegis_node, a_frame_header_announcing_gigabytes_closes_that_connection_and_
   // A BASP client handshake header (32 bytes, network order) whose payload length is 2 GiB - 1.
   unsigned char header[32] = {1, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff};
   (void) ::send(fd, header, sizeof header, MSG_NOSIGNAL);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-  }
-  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "the frame guard closes the connection";
+  EXPECT_TRUE(closed_by_node(fd)) << "the frame guard closes the connection";
   auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
   ::close(fd);
   ASSERT_TRUE(res) << describe(res.error());
