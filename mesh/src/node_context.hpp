@@ -95,8 +95,6 @@ struct node_context {
   caf::io::middleman_actor connector; ///< the middleman (or the TLS manager) actor
   node_actor actor;
   caf::actor guard; ///< the frame guard on the public port (plain TCP only)
-  bool stopped = false;
-  std::mutex stop_mtx;
 };
 
 /// A peer actor: the node actor's handle on one remote member (see spawn_peer_actor).

@@ -28,30 +28,32 @@ peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state>
     self->send(owner, peer_down_atom::value, id, dm.reason);
     self->quit();
   });
+  auto up = [self, owner, id](node_actor proxy) {
+    self->state.proxy = std::move(proxy);
+    self->monitor(self->state.proxy);
+    self->send(owner, peer_up_atom::value, id, caf::actor_cast<caf::actor>(self->state.proxy));
+  };
   if (adopted) {
-    self->state.proxy = adopted;
-    self->monitor(adopted);
-    self->send(owner, peer_up_atom::value, id, caf::actor_cast<caf::actor>(adopted));
-  } else
-  self->request(connector, timeout, caf::connect_atom::value, host, port)
-    .then(
-      [self, owner, id, host, port](caf::node_id&, caf::strong_actor_ptr& ptr,
-                                    std::set<std::string>&) {
-        if (!ptr) {
+    up(std::move(adopted)); // the remote node connected to us: use its connection
+  } else {
+    self->request(connector, timeout, caf::connect_atom::value, host, port)
+      .then(
+        [self, owner, id, host, port, up](caf::node_id&, caf::strong_actor_ptr& ptr,
+                                          std::set<std::string>&) {
+          if (ptr) {
+            up(caf::actor_cast<node_actor>(ptr));
+            return;
+          }
           self->send(owner, peer_down_atom::value, id,
                      make_error(errc::network, "aegis: " + host + ":" + std::to_string(port)
                                                  + " has no published node actor"));
           self->quit();
-          return;
-        }
-        self->state.proxy = caf::actor_cast<node_actor>(ptr);
-        self->monitor(self->state.proxy);
-        self->send(owner, peer_up_atom::value, id, caf::actor_cast<caf::actor>(ptr));
-      },
-      [self, owner, id](caf::error& err) {
-        self->send(owner, peer_down_atom::value, id, err);
-        self->quit();
-      });
+        },
+        [self, owner, id](caf::error& err) {
+          self->send(owner, peer_down_atom::value, id, err);
+          self->quit();
+        });
+  }
   return {
     [self](gossip_atom a, std::string& from, std::vector<member_info>& members,
            std::vector<std::string>& rooms) {
