@@ -1,0 +1,125 @@
+#include "frame_guard.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/system_messages.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "armada/aegis/errc.hpp"
+#include "armada/runtime/error.hpp"
+
+namespace armada::aegis::detail {
+
+std::string frame_parser::feed(const char* data, std::size_t size) {
+  constexpr unsigned char last_operation = 0x06; // heartbeat
+  while (size > 0) {
+    if (payload_left_ > 0) {
+      auto k = std::min<std::uint64_t>(size, payload_left_);
+      payload_left_ -= k;
+      data += k;
+      size -= k;
+      continue;
+    }
+    auto k = std::min(size, sizeof header_ - header_have_);
+    std::memcpy(header_ + header_have_, data, k);
+    header_have_ += k;
+    data += k;
+    size -= k;
+    if (header_have_ < sizeof header_)
+      break;
+    header_have_ = 0;
+    if (header_[0] > last_operation)
+      return "not a BASP frame (operation " + std::to_string(header_[0]) + ")";
+    std::uint64_t len = (std::uint64_t{header_[4]} << 24) | (std::uint64_t{header_[5]} << 16)
+                        | (std::uint64_t{header_[6]} << 8) | std::uint64_t{header_[7]};
+    if (len > max_frame_)
+      return "a frame of " + std::to_string(len) + " bytes exceeds the limit of "
+             + std::to_string(max_frame_);
+    payload_left_ = len;
+  }
+  return {};
+}
+
+namespace {
+
+using open_atom = caf::atom_constant<caf::atom("open")>;
+
+struct link {
+  caf::io::connection_handle partner;
+  bool inbound = false; ///< the connection from the remote node (its frames are checked)
+  frame_parser parser;
+};
+
+caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size_t max_frame) {
+  auto links = std::make_shared<std::map<caf::io::connection_handle, link>>();
+  auto drop = [self, links](caf::io::connection_handle hdl) {
+    auto i = links->find(hdl);
+    if (i == links->end())
+      return;
+    auto partner = i->second.partner;
+    links->erase(i);
+    links->erase(partner);
+    self->close(hdl);
+    self->close(partner);
+  };
+  return {
+    [self](open_atom, std::string& host, std::uint16_t port) -> caf::result<std::uint16_t> {
+      auto res = self->add_tcp_doorman(port, host.c_str());
+      if (!res)
+        return std::move(res.error());
+      return res->second;
+    },
+    [self, links, basp_port, max_frame](const caf::io::new_connection_msg& msg) {
+      auto up = self->add_tcp_scribe("127.0.0.1", basp_port);
+      if (!up) {
+        self->close(msg.handle);
+        return;
+      }
+      links->emplace(msg.handle, link{*up, true, frame_parser{max_frame}});
+      links->emplace(*up, link{msg.handle, false, frame_parser{}});
+      for (auto h : {msg.handle, *up})
+        self->configure_read(h, caf::io::receive_policy::at_most(64 * 1024));
+    },
+    [self, links, drop](caf::io::new_data_msg& msg) {
+      auto i = links->find(msg.handle);
+      if (i == links->end())
+        return;
+      if (i->second.inbound) {
+        auto problem = i->second.parser.feed(msg.buf.data(), msg.buf.size());
+        if (!problem.empty()) {
+          drop(msg.handle); // the node keeps serving everyone else
+          return;
+        }
+      }
+      auto partner = i->second.partner;
+      self->write(partner, msg.buf.size(), msg.buf.data());
+      self->flush(partner);
+    },
+    [drop](const caf::io::connection_closed_msg& msg) { drop(msg.handle); },
+    [](const caf::io::acceptor_closed_msg&) {},
+  };
+}
+
+} // namespace
+
+caf::expected<std::pair<caf::actor, std::uint16_t>>
+spawn_frame_guard(caf::actor_system& sys, const std::string& host, std::uint16_t port,
+                  std::uint16_t basp_port, std::size_t max_frame) {
+  auto guard = sys.middleman().spawn_broker(guard_fn, basp_port, max_frame);
+  caf::expected<std::pair<caf::actor, std::uint16_t>> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(guard, std::chrono::seconds{5}, open_atom::value, host, port)
+    .receive([&](std::uint16_t p) { result = std::make_pair(guard, p); },
+             [&](caf::error& err) {
+               self->send_exit(guard, caf::exit_reason::user_shutdown);
+               result = std::move(err);
+             });
+  return result;
+}
+
+} // namespace armada::aegis::detail
