@@ -1,4 +1,4 @@
-#include "redis_client.hpp"
+#include "armada/herald/redis_client.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -8,7 +8,7 @@
 
 #include "armada/herald/errc.hpp"
 #include "armada/runtime/uuid.hpp"
-#include "redis_client.hpp"
+#include "armada/herald/redis_client.hpp"
 #include "redis_subscription.hpp"
 #include "stream_entry.hpp"
 
@@ -224,30 +224,41 @@ const std::vector<property_spec>& property_specs() {
   return specs;
 }
 
-caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
+caf::expected<endpoint> parse_endpoint(std::string_view text, url& parsed, std::string_view who) {
   auto u = url::parse(text);
   if (!u)
     return url::parse(masked(text)).error(); // the error quotes the URL: not the password
   if (u->scheme != "redis")
-    return make_error(errc::config, "redis provider: URL scheme must be 'redis', got '" + u->scheme
+    return make_error(errc::config, std::string{who} + ": URL scheme must be 'redis', got '" + u->scheme
                                       + "' (redis://[user:password@]host[:port][/db]; TLS is not supported)");
   if (u->host.empty())
-    return make_error(errc::config, "redis provider: the URL names no host; write redis://127.0.0.1:6379");
-  auto props = properties::resolve("redis", *u, property_specs());
-  if (!props)
-    return props.error();
-  provider_settings s;
-  s.ep.host = u->host;
-  s.ep.port = u->port != 0 ? u->port : 6379;
-  read_userinfo(text, s.ep);
+    return make_error(errc::config, std::string{who} + ": the URL names no host; write redis://127.0.0.1:6379");
+  endpoint ep;
+  ep.host = u->host;
+  ep.port = u->port != 0 ? u->port : 6379;
+  read_userinfo(text, ep);
   if (!u->path.empty()) {
     std::int64_t db = -1;
     auto r = std::from_chars(u->path.data(), u->path.data() + u->path.size(), db);
     if (r.ec != std::errc{} || r.ptr != u->path.data() + u->path.size() || db < 0)
-      return make_error(errc::config, "redis provider: the URL path must be a database number, got '" + u->path
+      return make_error(errc::config, std::string{who} + ": the URL path must be a database number, got '" + u->path
                                         + "' (redis://host:port/0)");
-    s.ep.db = db;
+    ep.db = db;
   }
+  parsed = std::move(*u);
+  return ep;
+}
+
+caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
+  url parsed;
+  auto ep = parse_endpoint(text, parsed, "redis provider");
+  if (!ep)
+    return ep.error();
+  auto props = properties::resolve("redis", parsed, property_specs());
+  if (!props)
+    return props.error();
+  provider_settings s;
+  s.ep = std::move(*ep);
   s.prefix = props->get("prefix");
   s.maxlen = props->integer("maxlen");
   if (s.maxlen < 0)

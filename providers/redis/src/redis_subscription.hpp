@@ -9,7 +9,7 @@
 #include <string>
 
 #include "armada/herald/driver.hpp"
-#include "redis_client.hpp"
+#include "armada/herald/redis_client.hpp"
 
 namespace armada::herald::redis {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "armada/herald/message.hpp"
-#include "redis_client.hpp"
+#include "armada/herald/redis_client.hpp"
 
 namespace armada::herald::redis {
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// One hiredis connection (a redisContext) with the provider's error texts, reconnect with
+// One hiredis connection (a redisContext) — shared by the redis provider and by other armada
+// modules that keep state in Redis (ago's saga store). One hiredis connection with the provider's error texts, reconnect with
 // jittered backoff, and pipelining. Not thread-safe: each user owns its client (the connection
 // actor's publish client, one per subscription).
 
@@ -8,10 +9,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+
+#include "armada/herald/url.hpp"
 
 struct redisContext;
 struct redisReply;
@@ -31,6 +35,11 @@ struct endpoint {
   /// "127.0.0.1:6379" (no credentials).
   std::string shown() const { return host + ":" + std::to_string(port); }
 };
+
+/// Parses `redis://[user:password@]host[:port][/db][?…]` into `parsed` (its text with the
+/// password masked) and the endpoint (credentials, db; default timeouts). Errors name `who`,
+/// the problem and the expected form, never the password.
+caf::expected<endpoint> parse_endpoint(std::string_view text, url& parsed, std::string_view who);
 
 struct reply_deleter {
   void operator()(redisReply* r) const;
