@@ -3,10 +3,11 @@
 // idempotency key, by checking a ledger file (one key per line) before appending to it —
 // exactly what a real handler does with the key ago hands it.
 //
-//   ago_crash_helper <store file> <ledger file> <sagas>
+//   ago_crash_helper <store file> <ledger file> <first> <count>
 //
-// Prints "ready" once recovery ran and every saga was started (idempotently: a saga id that
-// exists is not started again), then "done <id>" per finished saga, then "all-done".
+// Recovers what earlier runs left unfinished, starts sagas t-<first> … t-<first+count-1>
+// (idempotently: a saga id that exists is not started again), prints "ready", then
+// "done <id>" per finished saga of its range, then "all-done".
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -68,11 +69,12 @@ private:
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: ago_crash_helper <store file> <ledger file> <sagas>\n");
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: ago_crash_helper <store file> <ledger file> <first> <count>\n");
     return 2;
   }
-  int count = std::stoi(argv[3]);
+  int first = std::stoi(argv[3]);
+  int count = std::stoi(argv[4]);
   ledger book{argv[2]};
   auto rt = runtime::start(std::make_unique<config>());
   capitan::instance events{rt->system()};
@@ -112,7 +114,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<std::string> ids;
-  for (int i = 0; i < count; ++i) {
+  for (int i = first; i < first + count; ++i) {
     auto id = eng.start<transfer>("transfer", transfer{i, 100 + i}, {.id = "t-" + std::to_string(i)});
     if (!id) {
       std::fprintf(stderr, "start: %s\n", describe(id.error()).c_str());

@@ -18,7 +18,9 @@ TEST(ago_crash, sagas_killed_mid_step_and_mid_compensation_all_finish_and_apply_
   armada::testing_embedded::scratch_dir dir;
   auto store_path = (dir.path() / "sagas.mdb").string();
   auto ledger_path = (dir.path() / "ledger").string();
-  constexpr int sagas = 800;
+  constexpr int rounds = 6;
+  constexpr int per_round = 150; // fresh sagas each round, so every kill lands in work
+  constexpr int sagas = rounds * per_round;
   int skips = 0;             // effects a restarted process found already applied: kills landed mid-step
   int compensation_skips = 0; // … or mid-compensation
   auto note = [&](const std::string& line) {
@@ -30,8 +32,9 @@ TEST(ago_crash, sagas_killed_mid_step_and_mid_compensation_all_finish_and_apply_
   };
   std::mt19937 rng{std::random_device{}()};
   int kills = 0;
-  for (int round = 0; round < 8; ++round) {
-    child_process child{{AGO_CRASH_HELPER, store_path, ledger_path, std::to_string(sagas)}};
+  for (int round = 0; round < rounds; ++round) {
+    child_process child{{AGO_CRASH_HELPER, store_path, ledger_path, std::to_string(round * per_round),
+                         std::to_string(per_round)}};
     ASSERT_TRUE(child.running());
     std::optional<std::string> ready;
     do {
@@ -52,7 +55,7 @@ TEST(ago_crash, sagas_killed_mid_step_and_mid_compensation_all_finish_and_apply_
       finished = *line == "all-done";
     }
     if (finished)
-      break;
+      continue; // this round's sagas all finished before the kill
     child.kill(SIGKILL);
     ++kills;
   }
@@ -63,7 +66,7 @@ TEST(ago_crash, sagas_killed_mid_step_and_mid_compensation_all_finish_and_apply_
   std::printf("kills %d, effects found applied on resume %d (of them compensations %d)\n", kills, skips,
               compensation_skips);
   {
-    child_process last{{AGO_CRASH_HELPER, store_path, ledger_path, std::to_string(sagas)}};
+    child_process last{{AGO_CRASH_HELPER, store_path, ledger_path, "0", std::to_string(sagas)}};
     std::optional<std::string> line;
     do {
       line = last.read_line(60s);
