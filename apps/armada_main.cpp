@@ -23,19 +23,27 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--fail-at", demo.fail_at, "make every order fail at this step")
     ->check(CLI::IsMember({"reserve_inventory", "charge_payment", "ship_order"}));
   demo_cmd->add_option("--provider", demo.provider,
-                       "embedded (default: a fresh LMDB file, no server) or an embedded:// URL");
+                       "embedded (default: a fresh LMDB file, no server) or a URL: embedded://, redis://, nats://, jetstream://");
   demo_cmd->add_flag("--quiet", demo.quiet, "no timeline, only the summary");
 
-  std::string bus, sagas, fail_at;
+  std::string bus, sagas, mesh, fail_at;
   int orders = 0;
   bool quiet = false;
   auto child_cmd = app.add_subcommand("demo-fulfilment", "the fulfilment service of `armada demo` (started by it)");
   child_cmd->group(""); // hidden
   child_cmd->add_option("--bus", bus, "provider URL")->required();
   child_cmd->add_option("--sagas", sagas, "the saga log (an LMDB file)")->required();
+  child_cmd->add_option("--mesh", mesh, "a mesh member to join (host:port)")->required();
   child_cmd->add_option("--orders", orders, "orders to handle before exiting")->required();
   child_cmd->add_option("--fail-at", fail_at, "step that fails");
   child_cmd->add_flag("--quiet", quiet, "no timeline");
+
+  std::string inventory_mesh;
+  bool inventory_quiet = false;
+  auto inventory_cmd = app.add_subcommand("demo-inventory", "the inventory service of `armada demo` (started by it)");
+  inventory_cmd->group(""); // hidden
+  inventory_cmd->add_option("--mesh", inventory_mesh, "a mesh member to join (host:port)")->required();
+  inventory_cmd->add_flag("--quiet", inventory_quiet, "no timeline");
 
   armada::apps::capitan_demo_options local;
   auto local_cmd = app.add_subcommand("capitan-demo", "the order flow on local capitan signals in one "
@@ -51,7 +59,9 @@ int main(int argc, char** argv) {
     return armada::apps::run_order_demo(demo);
   }
   if (*child_cmd)
-    return armada::apps::run_fulfilment_service(bus, sagas, fail_at, orders, quiet);
+    return armada::apps::run_fulfilment_service(bus, sagas, mesh, fail_at, orders, quiet);
+  if (*inventory_cmd)
+    return armada::apps::run_inventory_service(inventory_mesh, inventory_quiet);
   if (*local_cmd) {
     char* rest[] = {argv[0], nullptr};
     return armada::apps::run_capitan_demo(local, 1, rest);

@@ -12,11 +12,16 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <thread>
 #include <vector>
 
+#include "armada/aegis.hpp"
 #include "armada/ago.hpp"
 #include "armada/herald.hpp"
 #include "armada/herald/embedded.hpp"
+#include "armada/herald/jetstream.hpp"
+#include "armada/herald/nats.hpp"
+#include "armada/herald/redis.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
 #include "order_flow.hpp"
@@ -45,11 +50,39 @@ void say(const char* service, const std::string& line) {
 }
 
 caf::expected<herald::connection> open_bus(caf::actor_system& sys, const std::string& url) {
-  if (url.rfind("embedded://", 0) == 0)
+  auto scheme = url.substr(0, url.find("://"));
+  if (scheme == "embedded")
     return herald::embedded::connect(sys, url);
+  if (scheme == "redis")
+    return herald::redis::connect(sys, url);
+  if (scheme == "nats")
+    return herald::nats::connect(sys, url);
+  if (scheme == "jetstream")
+    return herald::jetstream::connect(sys, url);
   return herald::make_error(herald::errc::config,
-                            "armada demo: provider URL '" + url
-                              + "' is not supported by this build of the demo; use --provider embedded");
+                            "armada demo: provider URL '" + url + "' names no provider this demo knows; use "
+                              "embedded (the default), or a URL: embedded://FILE, redis://HOST:PORT, "
+                              "nats://HOST:PORT, jetstream://HOST:PORT");
+}
+
+/// Starts this service's mesh node and joins `entry` (empty: the first node).
+caf::expected<std::unique_ptr<aegis::node>> start_node(const std::string& name, std::vector<std::string> services,
+                                                        const std::string& entry) {
+  aegis::node_options o;
+  o.name = name;
+  o.services = std::move(services);
+  auto n = aegis::node::start(o);
+  if (!n)
+    return n;
+  if (!entry.empty())
+    if (auto joined = (*n)->join(entry); !joined)
+      return std::move(joined.error());
+  return n;
+}
+
+std::size_t live_members(const aegis::node& n) {
+  auto all = n.members();
+  return static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [](const auto& m) { return m.is_live(); }));
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -74,8 +107,49 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(fulfilment, order_id, amount, placed_ns)
 
 } // namespace
 
-int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& fail_at,
-                           int orders, bool quiet) {
+int run_inventory_service(const std::string& mesh_entry, bool quiet) {
+  auto node = start_node("inventory", {"inventory"}, mesh_entry);
+  if (!node) {
+    std::fprintf(stderr, "inventory: %s\n", describe(node.error()).c_str());
+    return 2;
+  }
+  std::atomic<int> reserved{0};
+  (*node)->register_function<std::string, std::string>("reserve", [&](const std::string& order) {
+    ++reserved;
+    return "R-" + order.substr(order.find('-') + 1);
+  });
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool done = false;
+  (*node)->on_room_message("orders", [&](const aegis::room_message& m) {
+    if (m.payload == "demo: done") {
+      std::lock_guard g{mtx};
+      done = true;
+      cv.notify_all();
+    }
+  });
+  if (auto err = (*node)->join_room("orders")) {
+    std::fprintf(stderr, "inventory: %s\n", describe(err).c_str());
+    return 2;
+  }
+  if (!quiet)
+    say("inventory", "mesh node at " + (*node)->address() + ", serving function 'reserve'");
+  std::unique_lock lock{mtx};
+  bool ok = cv.wait_for(lock, 120s, [&] { return done; });
+  return ok ? 0 : 1;
+}
+
+int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& mesh_entry,
+                           const std::string& fail_at, int orders, bool quiet) {
+  auto node = start_node("fulfilment", {"fulfilment"}, mesh_entry);
+  if (!node) {
+    std::fprintf(stderr, "fulfilment: %s\n", describe(node.error()).c_str());
+    return 2;
+  }
+  if (auto err = (*node)->join_room("orders")) {
+    std::fprintf(stderr, "fulfilment: %s\n", describe(err).c_str());
+    return 2;
+  }
   auto rt = runtime::start(std::make_unique<config>());
   auto& sys = rt->system();
   capitan::instance bus{sys};
@@ -108,14 +182,23 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
   eopts.owner = "demo-fulfilment";
   ago::engine engine{sys, *store, eopts};
   auto action = [&](const step_def& s) {
-    return ago::local<fulfilment>([&, name = std::string{s.action}](const ago::step_context&, fulfilment& f) -> pipz::status {
+    return ago::local<fulfilment>([&, name = std::string{s.action}](const ago::step_context& ctx, fulfilment& f) -> pipz::status {
       if (fail_at == name) {
         if (!quiet)
           say("fulfilment", f.order_id + "  " + name + " FAILED");
         return pipz::fail(name + " declined");
       }
+      std::string detail;
+      if (name == "reserve_inventory") {
+        // On the mesh: any node serving "inventory"; the saga's key makes the call idempotent.
+        auto r = (*node)->execute_any<std::string>("inventory", "reserve", f.order_id,
+                                                   {.timeout = 5s, .idempotency_key = std::string{ctx.idempotency_key}});
+        if (!r)
+          return pipz::fail("inventory: " + describe(r.error()));
+        detail = "  (" + *r + " from the inventory node)";
+      }
       if (!quiet)
-        say("fulfilment", f.order_id + "  " + name);
+        say("fulfilment", f.order_id + "  " + name + detail);
       bus.emit(step_done, order_id(f.order_id), step(name));
       return {};
     });
@@ -138,6 +221,7 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
     auto f = o.data_as<fulfilment>();
     auto id = f ? f->order_id : o.id;
     auto at = capitan::time_point{std::chrono::nanoseconds{f ? f->placed_ns : 0}};
+    (*node)->broadcast("orders", id + (o.state == ago::saga_state::completed ? " completed" : " compensated"));
     if (o.state == ago::saga_state::completed) {
       bus.emit(order_completed, order_id(id), placed_at(at));
     } else {
@@ -200,28 +284,71 @@ int run_order_demo(const order_demo_options& opts) {
     std::fprintf(stderr, "armada demo: %s\n", describe(conn.error()).c_str());
     return 2;
   }
-  std::printf("armada demo: %d orders, orders service (pid %d) -> %s -> fulfilment service%s\n\n",
+  std::printf("armada demo: %d orders, orders service (pid %d) -> %s -> fulfilment service%s\n"
+              "             the services also form a 3-node mesh: orders, fulfilment, inventory\n\n",
               opts.orders, ::getpid(), conn->provider().c_str(),
               opts.fail_at.empty() ? "" : (" (failing at " + opts.fail_at + ")").c_str());
 
-  // The fulfilment service: a separate process.
-  std::vector<std::string> args{opts.self_path, "demo-fulfilment", "--bus", url, "--sagas",
-                                (scratch / "sagas.mdb").string(), "--orders", std::to_string(opts.orders)};
-  if (!opts.fail_at.empty()) {
-    args.push_back("--fail-at");
-    args.push_back(opts.fail_at);
-  }
-  if (opts.quiet)
-    args.push_back("--quiet");
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t child = 0;
-  if (posix_spawn(&child, opts.self_path.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-    std::fprintf(stderr, "armada demo: cannot start the fulfilment service (%s)\n", opts.self_path.c_str());
+  // This service's mesh node; the room every service reports to.
+  auto node = start_node("orders", {"orders"}, "");
+  if (!node) {
+    std::fprintf(stderr, "armada demo: %s\n", describe(node.error()).c_str());
     return 2;
   }
+  std::atomic<int> room_messages{0};
+  (*node)->on_room_message("orders", [&](const aegis::room_message& m) {
+    if (m.sender_name == "orders")
+      return;
+    ++room_messages;
+    if (!opts.quiet)
+      say("mesh", "room 'orders' <- " + m.sender_name + ": " + m.payload);
+  });
+  if (auto err = (*node)->create_room("orders")) {
+    std::fprintf(stderr, "armada demo: %s\n", describe(err).c_str());
+    return 2;
+  }
+  if (!opts.quiet)
+    say("orders", "mesh node at " + (*node)->address() + ", room 'orders' created");
+
+  // The other services: separate processes.
+  auto spawn = [&](std::vector<std::string> args, const char* what) -> pid_t {
+    if (opts.quiet)
+      args.push_back("--quiet");
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, opts.self_path.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+      std::fprintf(stderr, "armada demo: cannot start the %s service (%s)\n", what, opts.self_path.c_str());
+      return -1;
+    }
+    return pid;
+  };
+  std::vector<std::string> fargs{opts.self_path, "demo-fulfilment", "--bus", url, "--sagas",
+                                 (scratch / "sagas.mdb").string(), "--mesh", (*node)->address(), "--orders",
+                                 std::to_string(opts.orders)};
+  if (!opts.fail_at.empty()) {
+    fargs.push_back("--fail-at");
+    fargs.push_back(opts.fail_at);
+  }
+  pid_t inventory = spawn({opts.self_path, "demo-inventory", "--mesh", (*node)->address()}, "inventory");
+  pid_t child = spawn(fargs, "fulfilment");
+  if (inventory < 0 || child < 0)
+    return 2;
+  // Orders go out once the mesh has its three members.
+  auto mesh_until = std::chrono::steady_clock::now() + 30s;
+  while (live_members(**node) < 3 && std::chrono::steady_clock::now() < mesh_until)
+    std::this_thread::sleep_for(10ms); // polling the member table (membership has no "count reached" event)
+  if (live_members(**node) < 3) {
+    std::fprintf(stderr, "armada demo: the mesh did not form (%zu of 3 members after 30 s)\n", live_members(**node));
+    kill(child, SIGTERM);
+    kill(inventory, SIGTERM);
+    return 2;
+  }
+  auto members = live_members(**node);
+  if (!opts.quiet)
+    say("mesh", "3 members: orders, fulfilment, inventory");
 
   std::mutex mtx;
   std::condition_variable cv;
@@ -262,6 +389,10 @@ int run_order_demo(const order_demo_options& opts) {
   }
   int status = 0;
   waitpid(child, &status, 0);
+  (*node)->broadcast("orders", "demo: done"); // the inventory service leaves on this
+  int inventory_status = 0;
+  waitpid(inventory, &inventory_status, 0);
+  node->reset(); // leaves the mesh
   auto st = out->stats();
   auto sub = results->state();
   out->close();
@@ -277,11 +408,14 @@ int run_order_demo(const order_demo_options& opts) {
   std::printf("%-28s %10llu\n", "messages published (orders)", static_cast<unsigned long long>(st.published));
   std::printf("%-28s %10llu\n", "messages received (results)",
               static_cast<unsigned long long>(sub ? sub->received : 0));
+  std::printf("%-28s %10zu\n", "mesh members", members);
+  std::printf("%-28s %10d\n", "room messages (orders)", room_messages.load());
   std::printf("%-28s %8.1f ms\n", "latency p50", percentile(latencies_ms, 0.50));
   std::printf("%-28s %8.1f ms\n", "latency p95", percentile(latencies_ms, 0.95));
   std::printf("%-28s %8.1f ms\n", "latency p99", percentile(latencies_ms, 0.99));
   bool expected = opts.fail_at.empty() ? completed == opts.orders : compensated == opts.orders;
-  bool ok = all_in && expected && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  bool ok = all_in && expected && WIFEXITED(status) && WEXITSTATUS(status) == 0 && members == 3
+            && WIFEXITED(inventory_status) && WEXITSTATUS(inventory_status) == 0;
   std::printf("\ndemo: %s\n", ok ? "OK" : "FAILED (the outcome is not what was asked)");
   return ok ? 0 : 1;
 }

@@ -17,7 +17,10 @@ struct order_demo_options {
 int run_order_demo(const order_demo_options& opts);
 
 /// `armada demo-fulfilment`: the child process of the demo.
-int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& fail_at,
-                           int orders, bool quiet);
+int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& mesh_entry,
+                           const std::string& fail_at, int orders, bool quiet);
+
+/// `armada demo-inventory`: the third mesh node of the demo (serves the function "reserve").
+int run_inventory_service(const std::string& mesh_entry, bool quiet);
 
 } // namespace armada::apps
