@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "armada/herald/amqp.hpp"
 #include "armada/herald/embedded.hpp"
 #include "armada/herald/io.hpp"
 #include "armada/herald/jetstream.hpp"
@@ -149,6 +150,25 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("KAFKA_URL").value_or("kafka://127.0.0.1:9092");
       return herald::kafka::connect(sys, base + "?session-timeout=6000&heartbeat-interval=500&commit-interval=200");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // RabbitMQ (`scripts/servers up amqp`): a prefix per test isolates exchanges and queues. A
+    // group's queue exists from its first subscription (or the publisher's first publish, for
+    // the default group): a new group does not see older messages.
+    provider_under_test p;
+    p.name = "amqp";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.restartable_server = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_server("AMQP_URL");
+    p.connect = [](caf::actor_system& sys, const std::string& scope) {
+      auto base = testing::servers::load().get("AMQP_URL").value_or("amqp://127.0.0.1:5672");
+      return herald::amqp::connect(sys, base + "?prefix=conformance." + scope + ".");
     };
     result.push_back(std::move(p));
   }

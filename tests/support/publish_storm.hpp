@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "armada/herald/connection.hpp"
+#include "armada/herald/subscriber.hpp"
+#include "armada/runtime/error.hpp"
 
 namespace armada::testing_storm {
 
@@ -61,14 +63,14 @@ public:
   int failures() const { return failures_; }
 
   /// For each threshold: waits until that many messages were acknowledged, then calls
-  /// `restart` (which returns once the server is back). False when a threshold is not reached
+  /// `restart` with this storm (it returns once the server is back). False when a threshold is not reached
   /// within `timeout`.
-  bool restart_at(const std::vector<std::size_t>& thresholds, const std::function<void()>& restart,
+  bool restart_at(const std::vector<std::size_t>& thresholds, const std::function<void(const publish_storm&)>& restart,
                   std::chrono::milliseconds timeout = 120s) {
     for (auto at : thresholds) {
       if (!wait_until([&] { return acknowledged_count() >= at; }, timeout))
         return false;
-      restart();
+      restart(*this);
     }
     return true;
   }
@@ -125,5 +127,31 @@ private:
   mutable std::mutex mtx_;
   std::set<std::string> got_;
 };
+
+/// The restart scenario of issue 5 on `conns` (several connections to one server): a subscriber
+/// on conns[0] collects topic `orders`; 8 publishers publish 10 000 messages; `restart` is
+/// called at 2000 and at 6000 acknowledged. Returns what went wrong, or an empty string when
+/// every acknowledged message was received and every message was acknowledged.
+inline std::string run_restart_scenario(const std::vector<herald::connection>& conns,
+                                        const std::function<void(const publish_storm&)>& restart) {
+  received_set received;
+  auto sub = herald::subscribe(conns.at(0), "orders", [&](const herald::message& m) { received.add(m.payload); });
+  if (!sub)
+    return "subscribe failed: " + describe(sub.error());
+  std::string problem;
+  {
+    publish_storm storm{conns, "orders", 8, 1250};
+    if (!storm.restart_at({2000, 6000}, restart))
+      problem = "the storm stalled: " + std::to_string(storm.acknowledged_count()) + " acknowledged";
+    storm.join();
+    if (problem.empty() && storm.acknowledged_count() != 10000)
+      problem = "only " + std::to_string(storm.acknowledged_count()) + " of 10000 publishes were acknowledged";
+    if (problem.empty() && !wait_until([&] { return received.contains_all(storm.acknowledged()); }, 60s))
+      problem = "lost: " + std::to_string(received.size()) + " received of " + std::to_string(storm.acknowledged_count())
+                + " acknowledged";
+  }
+  sub->close();
+  return problem;
+}
 
 } // namespace armada::testing_storm

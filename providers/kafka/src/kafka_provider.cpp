@@ -183,7 +183,7 @@ public:
       if (auto err = check_topic(topic))
         return err;
     }
-    auto conf = s_.consumer_conf(opts.group);
+    auto conf = s_.consumer_conf(s_.group_id(opts.group, topic));
     if (!conf)
       return conf.error();
     auto sub = std::make_unique<kafka_subscription>(s_, topic, opts.group);

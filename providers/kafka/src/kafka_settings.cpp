@@ -126,6 +126,9 @@ caf::expected<settings> settings::parse(std::string_view text) {
                               "fnv1a_random, random; got '" + s.partitioner + "'");
   s.idempotence = props->boolean("idempotence");
   s.linger = props->millis("linger");
+  s.max_in_flight = props->integer("max-in-flight");
+  if (s.max_in_flight < 1 || (s.idempotence && s.max_in_flight > 5))
+    return bad("max-in-flight", "must be >= 1 (and <= 5 with idempotence), got " + props->get("max-in-flight"));
   s.message_timeout = props->millis("message-timeout");
   if (s.message_timeout.count() <= 0)
     return bad("message-timeout", "must be > 0 ms (a publish needs time to be acknowledged)");
@@ -133,6 +136,7 @@ caf::expected<settings> settings::parse(std::string_view text) {
   if (s.timeout.count() <= 0)
     return bad("timeout", "must be > 0 ms");
   s.create_topics = props->boolean("create-topics");
+  s.group_per_topic = props->boolean("group-per-topic");
   auto& reset = props->get("auto-offset-reset");
   if (reset != "earliest" && reset != "latest")
     return bad("auto-offset-reset", "must be earliest or latest, got '" + reset + "'");
@@ -174,6 +178,7 @@ caf::expected<conf_ptr> settings::producer_conf() const {
     {"enable.idempotence", idempotence ? "true" : "false", "idempotence"},
     {"acks", "all", "idempotence"},
     {"linger.ms", ms(linger), "linger"},
+    {"max.in.flight.requests.per.connection", std::to_string(max_in_flight), "max-in-flight"},
     {"message.timeout.ms", ms(message_timeout), "message-timeout"},
     {"partitioner", partitioner, "partitioner"},
   });
@@ -203,9 +208,14 @@ const std::vector<property_spec>& property_specs() {
      "key → partition: murmur2 | murmur2_random | consistent | consistent_random | fnv1a | fnv1a_random | random"},
     {"idempotence", k::boolean, "true", "idempotent producer (acks=all; producer retries never duplicate)"},
     {"linger", k::milliseconds, "0", "how long the producer waits to fill a batch"},
+    {"max-in-flight", k::integer, "1",
+     "produce requests in flight per broker connection (1..5 with idempotence); 1 fills each request with "
+     "everything queued meanwhile"},
     {"message-timeout", k::milliseconds, "30000", "a publish not acknowledged by then fails"},
     {"timeout", k::milliseconds, "10000", "metadata requests: connect, ping, topic checks"},
     {"create-topics", k::boolean, "true", "a missing topic is created on use where the broker allows it"},
+    {"group-per-topic", k::boolean, "true",
+     "the Kafka group.id is <group>@<topic>, so subscribers of other topics never rebalance this one; false: <group>"},
     {"auto-offset-reset", k::string, "earliest", "where a new consumer group starts: earliest | latest"},
     {"session-timeout", k::milliseconds, "10000", "a consumer silent this long leaves its group"},
     {"heartbeat-interval", k::milliseconds, "3000", "consumer heartbeat interval"},

@@ -40,9 +40,11 @@ struct settings {
   std::string partitioner;
   bool idempotence = true;
   std::chrono::milliseconds linger{0};
+  std::int64_t max_in_flight = 1;
   std::chrono::milliseconds message_timeout{30000};
   std::chrono::milliseconds timeout{10000};
   bool create_topics = true;
+  bool group_per_topic = true;
   bool from_earliest = true;
   std::chrono::milliseconds session_timeout{10000};
   std::chrono::milliseconds heartbeat_interval{3000};
@@ -62,6 +64,12 @@ struct settings {
 
   /// The consumer configuration of `group` (manual offset store, auto commit of stored offsets).
   caf::expected<conf_ptr> consumer_conf(const std::string& group) const;
+
+  /// The Kafka group.id of herald group `group` on `topic`: "group@topic", or the group itself
+  /// with group-per-topic=false.
+  std::string group_id(const std::string& group, const std::string& topic) const {
+    return group_per_topic ? group + "@" + topic : group;
+  }
 
 private:
   /// What producers and consumers share: brokers, client id, topic creation, reconnects.

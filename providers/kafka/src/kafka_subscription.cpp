@@ -64,13 +64,12 @@ void kafka_subscription::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_parti
     return;
   }
   // Revoked: what this consumer holds of those partitions is redelivered by the next owner
-  // from the committed offset (librdkafka commits the stored offsets before letting go).
+  // from the committed offset. Commit what is done now, synchronously, so the next owner does
+  // not start from an older offset (and redeliver what was handled here).
+  (void)rd_kafka_commit(rk_, nullptr, 0);
   for (int i = 0; i < parts->cnt; ++i) {
     auto partition = parts->elems[i].partition;
     tracker_.forget(partition);
-    auto prefix = std::to_string(partition) + ":";
-    for (auto it = attempts_.lower_bound(prefix); it != attempts_.end() && it->first.rfind(prefix, 0) == 0;)
-      it = attempts_.erase(it);
     for (auto it = redeliveries_.begin(); it != redeliveries_.end();) {
       std::int32_t p = 0;
       std::int64_t o = 0;
@@ -97,7 +96,7 @@ caf::expected<std::vector<message>> kafka_subscription::fetch(std::size_t max, s
   while (!redeliveries_.empty() && out.size() < max && redeliveries_.begin()->first <= now) {
     auto m = std::move(redeliveries_.begin()->second);
     redeliveries_.erase(redeliveries_.begin());
-    m.attempt = ++attempts_[m.broker];
+    ++m.attempt; // the copy kept at the nack has the attempt it failed in
     out.push_back(std::move(m));
   }
   // Wait no longer than the next redelivery falls due.
@@ -127,7 +126,7 @@ caf::expected<std::vector<message>> kafka_subscription::fetch(std::size_t max, s
     auto m = from_record(rec, topic_);
     tracker_.delivered(rec->partition, rec->offset);
     rd_kafka_message_destroy(rec);
-    m.attempt = ++attempts_[m.broker];
+    m.attempt = 1; // from the broker: a redelivery after a rebalance or restart counts from 1 again
     out.push_back(std::move(m));
   }
   if (out.empty() && !client_error_.empty()) {
@@ -159,7 +158,6 @@ void kafka_subscription::settle(const message& m) {
   std::int64_t offset = 0;
   if (!parse_position(m.broker, partition, offset))
     return;
-  attempts_.erase(m.broker);
   auto commit = tracker_.done(partition, offset);
   if (!commit)
     return;

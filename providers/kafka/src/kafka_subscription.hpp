@@ -54,7 +54,6 @@ private:
   std::atomic<bool> closed_{false};
   offset_tracker tracker_;
   std::multimap<clock::time_point, message> redeliveries_; ///< nacked, due at the key
-  std::map<std::string, std::uint32_t> attempts_;           ///< by position: deliveries so far
   std::string client_error_;                                ///< reported by the next fetch
 };
 

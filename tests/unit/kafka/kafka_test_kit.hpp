@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "armada/herald/driver.hpp"
+#include "fetch_n.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/testing/servers.hpp"
 
@@ -34,19 +35,6 @@ inline std::string fresh(const std::string& name) {
   return "unit-" + uuid::random().to_string().substr(0, 8) + "-" + name;
 }
 
-/// Fetches until `n` messages arrived or `timeout` passed (a new group joins after ~3 s).
-inline std::vector<herald::message> fetch_n(herald::subscription_driver& sub, std::size_t n,
-                                            std::chrono::milliseconds timeout = 20s) {
-  std::vector<herald::message> got;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
-    auto batch = sub.fetch(n - got.size(), 50ms);
-    if (!batch)
-      continue;
-    for (auto& m : *batch)
-      got.push_back(std::move(m));
-  }
-  return got;
-}
+using armada::testing_support::fetch_n;
 
 } // namespace armada::testing_kafka

@@ -25,10 +25,14 @@ namespace armada::herald::kafka {
 ///   idempotence          boolean  true           idempotent producer (acks=all, no duplicates
 ///                                                from producer retries, order kept per partition)
 ///   linger               ms       0              how long the producer waits to fill a batch
+///   max-in-flight        integer  1              produce requests in flight per broker connection
+///                                                (1..5 with idempotence)
 ///   message-timeout      ms       30000          a publish not acknowledged by then fails
 ///   timeout              ms       10000          metadata requests (connect, ping, topic checks)
 ///   create-topics        boolean  true           a missing topic is created on use (where the
 ///                                                broker allows it); false: missing is an error
+///   group-per-topic      boolean  true           group.id = <group>@<topic> (subscribers of other
+///                                                topics never rebalance this one); false: <group>
 ///   auto-offset-reset    string   earliest       where a new group starts: earliest | latest
 ///   session-timeout      ms       10000          a consumer silent this long leaves its group
 ///   heartbeat-interval   ms       3000           consumer heartbeats
@@ -42,7 +46,7 @@ namespace armada::herald::kafka {
 /// Semantics: publish produces with the message id in header `message-id`, metadata as headers
 /// and the key as the Kafka key, and completes on the delivery report (the broker's ack);
 /// publish_batch produces all, then waits for every report. A subscription is one consumer of
-/// its group (group.id = subscribe_options::group). An offset is committed only when every
+/// its group (group.id = `<group>@<topic>`). An offset is committed only when every
 /// earlier offset of its partition was acked; nack(delay) hands the message out again after
 /// `delay` (it is never skipped: its offset stays uncommitted until it is acked, so a
 /// rebalance or a crash redelivers it from the broker). attempt counts local deliveries.
