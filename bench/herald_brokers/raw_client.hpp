@@ -16,7 +16,8 @@ struct figures {
   double consume = 0;
 };
 
-/// librdkafka: idempotent producer (acks=all), flush; then a consumer of a new group.
+/// librdkafka: idempotent producer (acks=all) with herald's defaults (murmur2, linger 0, one
+/// request in flight), flush; then a consumer of a new group storing each offset.
 figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::size_t n, std::size_t size);
 
 /// rabbitmq-c: persistent mandatory publishes on a confirm channel, confirms awaited per 1000;

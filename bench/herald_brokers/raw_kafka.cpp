@@ -33,7 +33,8 @@ figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::s
   set(pc, "bootstrap.servers", bootstrap.c_str());
   set(pc, "enable.idempotence", "true");
   set(pc, "linger.ms", "0");
-  set(pc, "partitioner", "murmur2"); // herald's default
+  set(pc, "partitioner", "murmur2");                           // herald's default
+  set(pc, "max.in.flight.requests.per.connection", "1");       // herald's default (max-in-flight)
   set(pc, "log_level", "2");
   auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
   std::string payload(size, 'x');
