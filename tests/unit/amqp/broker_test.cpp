@@ -4,10 +4,13 @@
 
 #include <thread>
 
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
 #include <gtest/gtest.h>
 
 #include "armada/herald/amqp.hpp"
 #include "armada/herald/errc.hpp"
+#include "armada/herald/url.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/testing/servers.hpp"
@@ -151,4 +154,34 @@ TEST(amqp_broker, close_makes_publish_and_ping_fail_with_a_closed_error) {
   ASSERT_FALSE(r);
   EXPECT_EQ(herald::code_of(r.error()), herald::errc::closed);
   EXPECT_FALSE((*d)->ping());
+}
+
+TEST(amqp_broker, a_message_published_without_herald_arrives_with_its_delivery_as_id) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  auto d = herald::amqp::make_driver(url + "?prefix=" + prefix);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {});
+  ASSERT_TRUE(s) << describe(s.error());
+  // A plain rabbitmq-c publish to the topic's exchange: no message-id, no headers.
+  auto u = herald::url::parse(url);
+  ASSERT_TRUE(u);
+  auto conn = amqp_new_connection();
+  auto* sock = amqp_tcp_socket_new(conn);
+  ASSERT_EQ(amqp_socket_open(sock, u->host.c_str(), u->port), AMQP_STATUS_OK);
+  ASSERT_EQ(amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest").reply_type,
+            AMQP_RESPONSE_NORMAL);
+  amqp_channel_open(conn, 1);
+  std::string exchange = prefix + "orders", payload = "foreign \x02";
+  ASSERT_EQ(amqp_basic_publish(conn, 1, amqp_bytes_t{exchange.size(), exchange.data()}, amqp_empty_bytes, 0, 0,
+                               nullptr, amqp_bytes_t{payload.size(), payload.data()}),
+            AMQP_STATUS_OK);
+  amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(conn);
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, payload);
+  EXPECT_EQ(got[0].id, got[0].broker); // no message-id: the delivery identifies it
+  EXPECT_TRUE(got[0].key.empty());
+  EXPECT_FALSE((*s)->ack(got[0]));
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include "armada/herald/errc.hpp"
 #include "armada/herald/kafka.hpp"
@@ -129,21 +130,48 @@ TEST(kafka_broker, the_committed_offset_never_passes_a_message_that_is_not_done)
   EXPECT_EQ(again[1].payload, "2"); // at least once: after "1" comes everything behind it
 }
 
-TEST(kafka_broker, a_message_published_without_herald_gets_its_position_as_id) {
+TEST(kafka_broker, publish_without_an_id_makes_one_and_the_record_carries_it) {
   ARMADA_KAFKA_OR_SKIP(url);
   auto d = herald::kafka::make_driver(url + options);
   ASSERT_TRUE(d) << describe(d.error());
-  auto topic = fresh("foreign");
-  auto m = msg(topic, "no headers");
-  m.id.clear(); // the driver makes one: the record carries it
+  auto topic = fresh("noid");
+  auto m = msg(topic, "no id given");
+  m.id.clear();
   auto r = (*d)->publish(m);
   ASSERT_TRUE(r) << describe(r.error());
-  EXPECT_EQ(r->id.size(), 36u);
+  EXPECT_EQ(r->id.size(), 36u); // a UUID
   auto s = (*d)->subscribe(topic, {.group = fresh("g")});
   ASSERT_TRUE(s);
   auto got = fetch_n(**s, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].id, r->id);
+}
+
+TEST(kafka_broker, a_record_produced_without_herald_arrives_with_its_position_as_id) {
+  ARMADA_KAFKA_OR_SKIP(url);
+  auto topic = fresh("foreign");
+  // A plain librdkafka producer: no headers, no key.
+  char err[256];
+  auto* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", url.substr(url.find("://") + 3).c_str(), err, sizeof err);
+  auto* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ASSERT_NE(producer, nullptr) << err;
+  std::string payload = "raw bytes \x01";
+  ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_END),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(producer);
+  auto d = herald::kafka::make_driver(url + options);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe(topic, {.group = fresh("g")});
+  ASSERT_TRUE(s) << describe(s.error());
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, payload);
+  EXPECT_EQ(got[0].id, topic + ":" + got[0].broker); // no message-id header: the position identifies it
+  EXPECT_TRUE(got[0].metadata.empty());
+  EXPECT_FALSE((*s)->ack(got[0]));
 }
 
 TEST(kafka_broker, publishing_an_empty_topic_name_is_a_config_error) {
