@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--fail-at", demo.fail_at, "make every order fail at this step")
     ->check(CLI::IsMember({"reserve_inventory", "charge_payment", "ship_order"}));
   demo_cmd->add_option("--provider", demo.provider,
-                       "embedded (default: a fresh LMDB file, no server) or a URL: embedded://, redis://, nats://, jetstream://");
+                       "embedded (default: a fresh LMDB file, no server) or a URL: embedded://, redis://, nats://, jetstream://, kafka://, amqp://");
   demo_cmd->add_flag("--quiet", demo.quiet, "no timeline, only the summary");
 
   std::string bus, sagas, mesh, fail_at;

@@ -19,7 +19,9 @@
 #include "armada/ago.hpp"
 #include "armada/herald.hpp"
 #include "armada/herald/embedded.hpp"
+#include "armada/herald/amqp.hpp"
 #include "armada/herald/jetstream.hpp"
+#include "armada/herald/kafka.hpp"
 #include "armada/herald/nats.hpp"
 #include "armada/herald/redis.hpp"
 #include "armada/runtime.hpp"
@@ -59,10 +61,14 @@ caf::expected<herald::connection> open_bus(caf::actor_system& sys, const std::st
     return herald::nats::connect(sys, url);
   if (scheme == "jetstream")
     return herald::jetstream::connect(sys, url);
+  if (scheme == "kafka")
+    return herald::kafka::connect(sys, url);
+  if (scheme == "amqp")
+    return herald::amqp::connect(sys, url);
   return herald::make_error(herald::errc::config,
                             "armada demo: provider URL '" + url + "' names no provider this demo knows; use "
                               "embedded (the default), or a URL: embedded://FILE, redis://HOST:PORT, "
-                              "nats://HOST:PORT, jetstream://HOST:PORT");
+                              "nats://HOST:PORT, jetstream://HOST:PORT, kafka://HOST:PORT, amqp://USER:PASS@HOST:PORT");
 }
 
 /// Starts this service's mesh node and joins `entry` (empty: the first node).

@@ -426,6 +426,7 @@ TEST_P(herald_conformance, bridge_carries_a_signal_with_its_typed_fields_and_tra
   EXPECT_EQ(e.correlation_id(), "corr-7");
   out->close();
   EXPECT_EQ(out->stats().published, 1u);
+  in->close(); // before service_b, which its subscriber reports to, goes away
 }
 
 TEST_P(herald_conformance, bridge_in_acks_only_after_every_hook_returned_and_redelivers_when_a_hook_throws) {
@@ -454,6 +455,7 @@ TEST_P(herald_conformance, bridge_in_acks_only_after_every_hook_returned_and_red
   EXPECT_EQ(st->nacked, 1u);
   EXPECT_EQ(st->acked, 1u);
   out->close();
+  in->close(); // before service_b, which its subscriber reports to, goes away
 }
 
 TEST_P(herald_conformance, bridge_in_dead_letters_a_message_that_is_not_an_event_of_its_signal) {
@@ -474,6 +476,9 @@ TEST_P(herald_conformance, bridge_in_dead_letters_a_message_that_is_not_an_event
   for (auto& m : dead.messages())
     EXPECT_EQ(m.meta("dead-letter-code"), "decode") << m.meta("dead-letter-reason");
   out->close();
+  // Before service_b goes away: the subscriber reports each dead letter to it once the broker
+  // confirmed the dead-letter publish, which may come after the dead letter was delivered.
+  in->close();
 }
 
 INSTANTIATE_TEST_SUITE_P(providers, herald_conformance,

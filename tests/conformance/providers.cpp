@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "armada/herald/amqp.hpp"
 #include "armada/herald/embedded.hpp"
 #include "armada/herald/io.hpp"
 #include "armada/herald/jetstream.hpp"
+#include "armada/herald/kafka.hpp"
 #include "armada/herald/memory.hpp"
 #include "armada/herald/nats.hpp"
 #include "armada/herald/redis.hpp"
@@ -127,6 +129,46 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222");
       return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_&ack-wait=2000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Kafka on librdkafka's mock cluster (`scripts/servers up kafka`): topics carry the test's
+    // scope, one consumer per subscription in its group. The mock waits 3 s before a new group's
+    // first join and session-timeout − 1 s before a group whose members all left rejoins, hence
+    // the short session timeout.
+    provider_under_test p;
+    p.name = "kafka";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.restartable_server = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_server("KAFKA_URL");
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("KAFKA_URL").value_or("kafka://127.0.0.1:9092");
+      return herald::kafka::connect(sys, base + "?session-timeout=6000&heartbeat-interval=500&commit-interval=200");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // RabbitMQ (`scripts/servers up amqp`): a prefix per test isolates exchanges and queues. A
+    // group's queue exists from its first subscription (or the publisher's first publish, for
+    // the default group): a new group does not see older messages.
+    provider_under_test p;
+    p.name = "amqp";
+    p.features.consumer_groups = true;
+    p.features.guaranteed_order = true;
+    p.features.persistent = true;
+    p.features.restartable_server = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_server("AMQP_URL");
+    p.connect = [](caf::actor_system& sys, const std::string& scope) {
+      auto base = testing::servers::load().get("AMQP_URL").value_or("amqp://127.0.0.1:5672");
+      return herald::amqp::connect(sys, base + "?prefix=conformance." + scope + ".");
     };
     result.push_back(std::move(p));
   }

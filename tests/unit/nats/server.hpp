@@ -11,6 +11,7 @@
 #include "armada/herald/driver.hpp"
 #include "armada/testing/servers.hpp"
 #include "armada/runtime/uuid.hpp"
+#include "fetch_n.hpp"
 
 namespace armada::testing_nats {
 
@@ -33,19 +34,6 @@ inline std::string fresh_topic(const std::string& name) {
   return "unit" + uuid::random().to_string().substr(0, 8) + "." + name;
 }
 
-/// Fetches until `n` messages arrived or `timeout` passed.
-inline std::vector<herald::message> fetch_n(herald::subscription_driver& sub, std::size_t n,
-                                            std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-  std::vector<herald::message> got;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
-    auto batch = sub.fetch(n - got.size(), std::chrono::milliseconds{50});
-    if (!batch)
-      continue;
-    for (auto& m : *batch)
-      got.push_back(std::move(m));
-  }
-  return got;
-}
+using armada::testing_support::fetch_n;
 
 } // namespace armada::testing_nats

@@ -1,0 +1,27 @@
+#pragma once
+
+// The raw client baselines of bench_herald_brokers: the same work as the herald run (publish n
+// messages of `size` bytes acknowledged by the broker, then consume and ack them all) with the
+// client library alone.
+
+#include <cstddef>
+#include <string>
+
+namespace armada::bench {
+
+/// Messages per second of each phase (consume is timed from the first message received, so a
+/// consumer group's join delay does not count).
+struct figures {
+  double publish = 0;
+  double consume = 0;
+};
+
+/// librdkafka: idempotent producer (acks=all) with herald's defaults (murmur2, linger 0, one
+/// request in flight), flush; then a consumer of a new group storing each offset.
+figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::size_t n, std::size_t size);
+
+/// rabbitmq-c: persistent mandatory publishes on a confirm channel, confirms awaited per 1000;
+/// then basic.consume with basic.qos 1024 and a basic.ack per message.
+figures raw_amqp(const std::string& host, int port, const std::string& queue, std::size_t n, std::size_t size);
+
+} // namespace armada::bench

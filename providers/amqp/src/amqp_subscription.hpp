@@ -1,0 +1,52 @@
+#pragma once
+
+// One subscription of the amqp provider: its own connection, consuming the group's queue with
+// basic.qos prefetch. Used by its subscription actor's thread; close may come from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "amqp_session.hpp"
+#include "armada/herald/driver.hpp"
+
+namespace armada::herald::amqp {
+
+class amqp_subscription final : public subscription_driver {
+public:
+  amqp_subscription(endpoint ep, std::string topic, std::string group, std::size_t prefetch);
+  ~amqp_subscription() override;
+
+  /// Connects, declares the exchange and the group's queue, and starts consuming.
+  caf::error start();
+
+  caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override;
+  caf::error ack(const message& m) override;
+  caf::error nack(const message& m, std::chrono::milliseconds delay) override;
+  void close() override;
+
+private:
+  using clock = std::chrono::steady_clock;
+
+  /// Connects when needed and (re)starts consuming on a new connection.
+  caf::error ensure_consuming();
+  /// basic.nack with requeue for every held message whose delay passed.
+  caf::error release_due();
+  /// The delivery tag of `m` on the current connection (0: an older connection's, or none).
+  std::uint64_t tag_of(const message& m) const;
+  caf::error closed_error() const;
+
+  amqp_session session_;
+  std::string topic_;
+  std::string group_;
+  std::size_t prefetch_;
+  std::mutex mtx_;
+  std::atomic<bool> closed_{false};
+  std::multimap<clock::time_point, std::uint64_t> held_; ///< nacked with a delay: tag, due at the key
+  std::map<std::string, std::uint32_t> nacked_;           ///< attempt of each nacked message, by id
+};
+
+} // namespace armada::herald::amqp

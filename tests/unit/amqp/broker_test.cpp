@@ -1,0 +1,187 @@
+// The amqp provider against the rabbitmq-server of scripts/servers (AMQP_URL): publisher
+// confirms, mandatory publishes and basic.return, basic.qos prefetch, nack with a delay, bad
+// credentials and missing exchanges.
+
+#include <thread>
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <gtest/gtest.h>
+
+#include "armada/herald/amqp.hpp"
+#include "armada/herald/errc.hpp"
+#include "armada/herald/url.hpp"
+#include "armada/runtime/error.hpp"
+#include "armada/runtime/uuid.hpp"
+#include "armada/testing/servers.hpp"
+#include "fetch_n.hpp"
+
+using namespace armada;
+using namespace std::chrono_literals;
+using armada::testing_support::fetch_n;
+
+namespace {
+
+#define ARMADA_AMQP_OR_SKIP(var)                                                                   \
+  auto var##_opt = ::armada::testing::servers::load().get("AMQP_URL");                              \
+  if (!var##_opt)                                                                                   \
+    GTEST_SKIP() << ::armada::testing::servers::missing("AMQP_URL");                               \
+  const std::string var = *var##_opt
+
+/// A prefix no other test uses.
+std::string fresh_prefix() {
+  return "unit." + uuid::random().to_string().substr(0, 8) + ".";
+}
+
+herald::message msg(std::string payload) {
+  herald::message m;
+  m.id = uuid::random().to_string();
+  m.topic = "orders";
+  m.payload = std::move(payload);
+  return m;
+}
+
+} // namespace
+
+TEST(amqp_broker, publish_completes_on_the_publisher_confirm_and_the_default_group_queue_keeps_it) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  auto r = (*d)->publish(msg("kept"));
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_FALSE(r->broker.empty()); // the confirm's delivery tag
+  auto s = (*d)->subscribe("orders", {}); // the default group: its queue was declared on publish
+  ASSERT_TRUE(s) << describe(s.error());
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, "kept");
+  EXPECT_EQ(got[0].id, r->id);
+  EXPECT_FALSE((*s)->ack(got[0]));
+}
+
+TEST(amqp_broker, a_publish_no_queue_receives_is_returned_and_fails_as_unroutable) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?default-group=&prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  auto r = (*d)->publish(msg("nobody listens"));
+  ASSERT_FALSE(r);
+  auto e = describe(r.error());
+  EXPECT_NE(e.find("unroutable"), std::string::npos) << e;
+  EXPECT_NE(e.find("NO_ROUTE"), std::string::npos) << e;
+  // Once a group's queue exists, the same publish is routed (the channel recovered).
+  auto s = (*d)->subscribe("orders", {.group = "billing"});
+  ASSERT_TRUE(s) << describe(s.error());
+  auto ok = (*d)->publish(msg("now routed"));
+  ASSERT_TRUE(ok) << describe(ok.error());
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, "now routed");
+}
+
+TEST(amqp_broker, prefetch_bounds_what_the_broker_hands_out_before_acks) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {.prefetch = 2});
+  ASSERT_TRUE(s) << describe(s.error());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE((*d)->publish(msg(std::to_string(i))));
+  auto first = fetch_n(**s, 2);
+  ASSERT_EQ(first.size(), 2u);
+  // basic.qos 2: nothing more arrives while both are unacked (a window to assert the absence).
+  auto none = (*s)->fetch(10, 300ms);
+  ASSERT_TRUE(none) << describe(none.error());
+  EXPECT_TRUE(none->empty());
+  ASSERT_FALSE((*s)->ack(first[0]));
+  auto next = fetch_n(**s, 1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].payload, "2");
+}
+
+TEST(amqp_broker, a_nacked_message_is_held_for_its_delay_then_requeued_with_the_next_attempt) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {});
+  ASSERT_TRUE(s) << describe(s.error());
+  ASSERT_TRUE((*d)->publish(msg("again")));
+  auto first = fetch_n(**s, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].attempt, 1u);
+  auto nacked_at = std::chrono::steady_clock::now();
+  ASSERT_FALSE((*s)->nack(first[0], 400ms));
+  auto second = fetch_n(**s, 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_GE(std::chrono::steady_clock::now() - nacked_at, 400ms);
+  EXPECT_EQ(second[0].id, first[0].id);
+  EXPECT_EQ(second[0].attempt, 2u);
+  EXPECT_FALSE((*s)->ack(second[0]));
+}
+
+TEST(amqp_broker, a_wrong_password_is_refused_with_the_fix) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto wrong = url;
+  wrong.replace(wrong.find("guest@"), 6, "wrong@");
+  auto d = herald::amqp::make_driver(wrong);
+  ASSERT_FALSE(d);
+  auto e = describe(d.error());
+  EXPECT_NE(e.find("check the user, password and vhost"), std::string::npos) << e;
+  EXPECT_EQ(e.find("wrong@"), std::string::npos) << e; // the password is not shown
+}
+
+TEST(amqp_broker, with_declare_off_a_missing_exchange_is_a_config_error_naming_it) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  auto d = herald::amqp::make_driver(url + "?declare=false&prefix=" + prefix);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto r = (*d)->publish(msg("x"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(herald::code_of(r.error()), herald::errc::config);
+  auto e = describe(r.error());
+  EXPECT_NE(e.find("'" + prefix + "orders'"), std::string::npos) << e;
+  EXPECT_NE(e.find("set declare=true"), std::string::npos) << e;
+  EXPECT_TRUE((*d)->ping()); // the connection recovers for the next call
+}
+
+TEST(amqp_broker, close_makes_publish_and_ping_fail_with_a_closed_error) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  EXPECT_TRUE((*d)->ping());
+  (*d)->close();
+  (*d)->close();
+  auto r = (*d)->publish(msg("x"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(herald::code_of(r.error()), herald::errc::closed);
+  EXPECT_FALSE((*d)->ping());
+}
+
+TEST(amqp_broker, a_message_published_without_herald_arrives_with_its_delivery_as_id) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  auto d = herald::amqp::make_driver(url + "?prefix=" + prefix);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {});
+  ASSERT_TRUE(s) << describe(s.error());
+  // A plain rabbitmq-c publish to the topic's exchange: no message-id, no headers.
+  auto u = herald::url::parse(url);
+  ASSERT_TRUE(u);
+  auto conn = amqp_new_connection();
+  auto* sock = amqp_tcp_socket_new(conn);
+  ASSERT_EQ(amqp_socket_open(sock, u->host.c_str(), u->port), AMQP_STATUS_OK);
+  ASSERT_EQ(amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest").reply_type,
+            AMQP_RESPONSE_NORMAL);
+  amqp_channel_open(conn, 1);
+  std::string exchange = prefix + "orders", payload = "foreign \x02";
+  ASSERT_EQ(amqp_basic_publish(conn, 1, amqp_bytes_t{exchange.size(), exchange.data()}, amqp_empty_bytes, 0, 0,
+                               nullptr, amqp_bytes_t{payload.size(), payload.data()}),
+            AMQP_STATUS_OK);
+  amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(conn);
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, payload);
+  EXPECT_EQ(got[0].id, got[0].broker); // no message-id: the delivery identifies it
+  EXPECT_TRUE(got[0].key.empty());
+  EXPECT_FALSE((*s)->ack(got[0]));
+}
