@@ -4,6 +4,7 @@
 // Internal; see docs/ago.md for the behaviour.
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -88,6 +89,23 @@ template <class T> std::string key_of(const actor_state<T>& s, std::uint32_t i, 
   return s.rec.id + (compensate ? ":compensate:" : ":") + s.rec.steps[i].name;
 }
 
+/// A write outcome: stops the actor when the write failed (lease lost, store failure), leaving
+/// the saga in the log for recovery.
+template <class T> void written(saga_self<T> self, const caf::error& err) {
+  auto& s = self->state;
+  s.writing = false;
+  if (!err)
+    return;
+  s.done = true;
+  for (std::uint32_t i = 0; i < s.timers.size(); ++i)
+    disarm(self, i);
+  s.core->abandoned(s.rec, err);
+  self->quit();
+}
+
+/// Writes the record. A store that completes the write inline (the memory store) lets the
+/// actor go on at once; otherwise the outcome arrives as a `written` message. Either way
+/// `writing` is true only while the write is outstanding.
 template <class T> void persist(saga_self<T> self) {
   auto& s = self->state;
   s.writing = true;
@@ -96,8 +114,23 @@ template <class T> void persist(saga_self<T> self) {
   s.rec.lease_ms = s.rec.updated_ms + s.core->lease().count();
   s.rec.lazy_data = std::make_shared<const typed_data<T>>(*s.data); // encoded where bytes are needed
   ++s.rec.version;
+  struct slot {
+    std::atomic<int> phase{0}; // 0: in write(), 1: done inline, 2: write() returned first
+    caf::error err;
+  };
+  auto sync = std::make_shared<slot>();
   auto me = caf::actor_cast<caf::actor>(self);
-  s.core->store().write(s.rec, [me](caf::error err) { caf::anon_send(me, written_atom::value, std::move(err)); });
+  s.core->store().write(s.rec, [me, sync](caf::error err) {
+    int in_call = 0;
+    if (sync->phase.compare_exchange_strong(in_call, 1)) {
+      sync->err = std::move(err);
+      return;
+    }
+    caf::anon_send(me, written_atom::value, std::move(err));
+  });
+  int in_call = 0;
+  if (!sync->phase.compare_exchange_strong(in_call, 2))
+    written(self, sync->err); // completed inline
 }
 
 template <class T> void disarm(saga_self<T> self, std::uint32_t i) {
@@ -264,7 +297,7 @@ template <class T> bool run_forward(saga_self<T> self) {
   if (rec.position >= s.def->members.size()) {
     rec.state = ago::saga_state::completed;
     persist(self);
-    return false;
+    return !s.writing;
   }
   const auto& members = s.def->members[rec.position];
   bool started = false;
@@ -283,7 +316,7 @@ template <class T> bool run_forward(saga_self<T> self) {
   }
   if (started) {
     persist(self);
-    return false;
+    return !s.writing; // recorded before it runs
   }
   bool ran = false;
   for (auto i : members)
@@ -329,7 +362,7 @@ template <class T> bool run_backward(saga_self<T> self) {
   if (rec.compensations.empty()) {
     rec.state = ago::saga_state::failed;
     persist(self);
-    return false;
+    return !s.writing;
   }
   // The latest unit that owes compensations goes first; its steps are compensated together.
   std::uint32_t unit = 0;
@@ -352,15 +385,17 @@ template <class T> bool run_backward(saga_self<T> self) {
   }
   if (started) {
     persist(self);
-    return false;
+    return !s.writing;
   }
   bool ran = false;
   for (auto i : owed)
     if (!s.busy[i] && s.timers[i] == 0 && (rec.steps[i].wake_ms == 0 || s.def->flat[i]->compensation.request)) {
       execute(self, i, true);
       ran = true;
-      if (s.writing || rec.state != ago::saga_state::compensating)
+      if (s.writing)
         return false;
+      if (rec.state != ago::saga_state::compensating)
+        return true; // stuck, written: drive finishes it
     }
   return ran;
 }
@@ -472,10 +507,8 @@ template <class T> void on_timer(saga_self<T> self, std::uint32_t i, std::int64_
     ++st.compensation_attempts;
     if (s.def->flat[i]->compensation.request)
       set_attempt_deadline(s, i, s.def->flat[i]->options);
-    if (!s.writing) {
+    if (!s.writing)
       persist(self);
-      return;
-    }
   } else {
     st.wake_ms = 0; // the retry wait of an action ended
   }
@@ -515,16 +548,7 @@ caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_
     },
     [self](written_atom, caf::error& err) {
       capitan::non_blocking_scope no_wait; // see non_blocking_scope
-      auto& s = self->state;
-      s.writing = false;
-      if (err) {
-        s.done = true;
-        for (std::uint32_t i = 0; i < s.timers.size(); ++i)
-          disarm(self, i);
-        s.core->abandoned(s.rec, err);
-        self->quit();
-        return;
-      }
+      written(self, err);
       drive(self);
     },
     [self](timer_atom, std::uint32_t i, std::int64_t wake) {
