@@ -132,6 +132,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   caf::expected<std::uint16_t> port{caf::error{}};
   if (o.tls.enabled()) {
     port = caf::openssl::publish(ctx->actor, o.port, o.host.c_str());
+  } else if (!o.frame_guard) {
+    port = sys.middleman().publish(ctx->actor, o.port, o.host.c_str());
   } else {
     auto basp = sys.middleman().publish(ctx->actor, 0, "127.0.0.1");
     if (!basp) {
