@@ -42,9 +42,10 @@ long rss_kib() {
   return 0;
 }
 
-std::unique_ptr<aegis::node> start(const std::string& name) {
+std::unique_ptr<aegis::node> start(const std::string& name, bool frame_guard = true) {
   aegis::node_options o;
   o.name = name;
+  o.frame_guard = frame_guard;
   auto n = aegis::node::start(o);
   if (!n) {
     std::fprintf(stderr, "cannot start %s: %s\n", name.c_str(), describe(n.error()).c_str());
@@ -65,54 +66,106 @@ bool converged(const std::vector<std::unique_ptr<aegis::node>>& nodes) {
   return true;
 }
 
-// Round trips of a 16-byte string through a raw CAF remote actor (one client, reused scoped
-// actor, like a user of CAF would write it).
-double raw_caf_round_trips(std::size_t n) {
-  caf::actor_system_config scfg;
-  scfg.load<caf::io::middleman>();
-  caf::actor_system server{scfg};
-  auto echo = server.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](std::string& s) { return s; }};
-  });
-  auto port = server.middleman().publish(echo, 0, "127.0.0.1");
-  caf::actor_system_config ccfg;
-  ccfg.load<caf::io::middleman>();
-  caf::actor_system client{ccfg};
-  auto proxy = client.middleman().remote_actor("127.0.0.1", *port);
-  if (!proxy) {
-    std::fprintf(stderr, "raw CAF: %s\n", caf::to_string(proxy.error()).c_str());
-    std::exit(1);
+// A raw CAF baseline: a published echo actor in one actor system, a proxy of it in another, and
+// one reused scoped actor making requests (as a user of CAF would write it).
+struct raw_caf_pair {
+  raw_caf_pair() {
+    scfg.load<caf::io::middleman>();
+    ccfg.load<caf::io::middleman>();
+    server = std::make_unique<caf::actor_system>(scfg);
+    client = std::make_unique<caf::actor_system>(ccfg);
+    echo = server->spawn([](caf::event_based_actor*) -> caf::behavior {
+      return {[](std::string& s) { return s; }};
+    });
+    auto port = server->middleman().publish(echo, 0, "127.0.0.1");
+    auto p = client->middleman().remote_actor("127.0.0.1", *port);
+    if (!p) {
+      std::fprintf(stderr, "raw CAF: %s\n", caf::to_string(p.error()).c_str());
+      std::exit(1);
+    }
+    proxy = *p;
+    self = std::make_unique<caf::scoped_actor>(*client);
   }
-  caf::scoped_actor self{client};
-  std::string payload(16, 'x');
-  auto t0 = clk::now();
-  for (std::size_t i = 0; i < n; ++i)
-    self->request(*proxy, caf::infinite, payload).receive([](std::string&) {}, [](caf::error&) {});
-  auto d = seconds(clk::now() - t0);
-  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
-  return static_cast<double>(n) / d;
-}
+  ~raw_caf_pair() {
+    self.reset();
+    proxy = nullptr;
+    caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+    echo = nullptr;
+    client.reset();
+    server.reset();
+  }
+  void round_trip(const std::string& payload) {
+    (*self)->request(proxy, caf::infinite, payload).receive([](std::string&) {}, [](caf::error&) {});
+  }
+  caf::actor_system_config scfg, ccfg;
+  std::unique_ptr<caf::actor_system> server, client;
+  caf::actor echo, proxy;
+  std::unique_ptr<caf::scoped_actor> self;
+};
 
-double aegis_round_trips(std::size_t n, bool typed) {
-  auto a = start("bench-a");
-  auto b = start("bench-b");
-  b->register_raw("echo", [](const aegis::call_request& c) -> caf::expected<std::string> { return c.payload; });
-  b->register_function<int, int>("inc", [](int x) { return x + 1; });
-  if (!a->join(b->address())) {
-    std::fprintf(stderr, "join failed\n");
-    std::exit(1);
+// Two aegis nodes, "bench-b" serving echo (raw) and inc (typed, JSON).
+struct aegis_pair {
+  explicit aegis_pair(bool frame_guard) : a(start("bench-a", frame_guard)), b(start("bench-b", frame_guard)) {
+    b->register_raw("echo", [](const aegis::call_request& c) -> caf::expected<std::string> { return c.payload; });
+    b->register_function<int, int>("inc", [](int x) { return x + 1; });
+    if (!a->join(b->address())) {
+      std::fprintf(stderr, "join failed\n");
+      std::exit(1);
+    }
   }
-  std::string payload(16, 'x');
-  auto t0 = clk::now();
-  for (std::size_t i = 0; i < n; ++i) {
-    bool ok = typed ? static_cast<bool>(a->execute_on<int>("bench-b", "inc", static_cast<int>(i)))
+  void round_trip(const std::string& payload, bool typed, int i) {
+    bool ok = typed ? static_cast<bool>(a->execute_on<int>("bench-b", "inc", i))
                     : static_cast<bool>(a->execute_raw("bench-b", "echo", payload));
     if (!ok) {
       std::fprintf(stderr, "execute_on failed\n");
       std::exit(1);
     }
   }
-  return static_cast<double>(n) / seconds(clk::now() - t0);
+  std::unique_ptr<aegis::node> a, b;
+};
+
+// Measures the three paths in alternating chunks (so a change of machine load hits all of them
+// alike) and prints rates and ratios.
+void round_trips(std::size_t n) {
+  raw_caf_pair raw;
+  aegis_pair mesh{true};
+  aegis_pair unguarded{false};
+  std::string payload(16, 'x');
+  clk::duration t_raw{}, t_untyped{}, t_typed{}, t_unguarded{};
+  constexpr std::size_t chunks = 10;
+  for (std::size_t c = 0; c <= chunks; ++c) {
+    auto k = c == 0 ? n / 20 : n / chunks; // chunk 0 warms up and is not counted
+    auto t0 = clk::now();
+    for (std::size_t i = 0; i < k; ++i)
+      raw.round_trip(payload);
+    auto t1 = clk::now();
+    for (std::size_t i = 0; i < k; ++i)
+      mesh.round_trip(payload, false, 0);
+    auto t2 = clk::now();
+    for (std::size_t i = 0; i < k; ++i)
+      mesh.round_trip(payload, true, static_cast<int>(i));
+    auto t3 = clk::now();
+    for (std::size_t i = 0; i < k; ++i)
+      unguarded.round_trip(payload, false, 0);
+    auto t4 = clk::now();
+    if (c > 0) {
+      t_raw += t1 - t0;
+      t_untyped += t2 - t1;
+      t_typed += t3 - t2;
+      t_unguarded += t4 - t3;
+    }
+  }
+  auto per_s = [n](clk::duration d) { return static_cast<double>(n / chunks * chunks) / seconds(d); };
+  auto raw_r = per_s(t_raw), untyped = per_s(t_untyped), typed = per_s(t_typed);
+  auto direct = per_s(t_unguarded);
+  std::printf("round trips (%zu each, 16-byte payload, loopback, alternating chunks):\n", n);
+  std::printf("  raw CAF remote request: %8.0f /s (%.1f us)\n", raw_r, 1e6 / raw_r);
+  std::printf("  aegis execute_raw     : %8.0f /s (%.1f us)  ratio %.2fx raw CAF (target >= 0.8x)\n",
+              untyped, 1e6 / untyped, untyped / raw_r);
+  std::printf("  aegis execute_on<int> : %8.0f /s (%.1f us)  ratio %.2fx raw CAF (JSON codec)\n",
+              typed, 1e6 / typed, typed / raw_r);
+  std::printf("  execute_raw, no guard : %8.0f /s (%.1f us)  ratio %.2fx raw CAF (frame_guard = false)\n",
+              direct, 1e6 / direct, direct / raw_r);
 }
 
 void room_broadcast(std::size_t messages) {
@@ -190,18 +243,7 @@ void convergence_and_detection() {
 
 int main(int argc, char** argv) {
   std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
-  // Warm up both paths once, then measure alternately.
-  (void) raw_caf_round_trips(n / 10);
-  (void) aegis_round_trips(n / 10, false);
-  auto raw = raw_caf_round_trips(n);
-  auto untyped = aegis_round_trips(n, false);
-  auto typed = aegis_round_trips(n, true);
-  std::printf("round trips (%zu, 16-byte payload, loopback):\n", n);
-  std::printf("  raw CAF remote request: %8.0f /s (%.1f us)\n", raw, 1e6 / raw);
-  std::printf("  aegis execute_raw     : %8.0f /s (%.1f us)  ratio %.2fx raw CAF (target >= 0.8x)\n",
-              untyped, 1e6 / untyped, untyped / raw);
-  std::printf("  aegis execute_on<int> : %8.0f /s (%.1f us)  ratio %.2fx raw CAF (JSON codec)\n",
-              typed, 1e6 / typed, typed / raw);
+  round_trips(n);
   room_broadcast(2000);
   convergence_and_detection();
   return 0;

@@ -1,5 +1,9 @@
 #include "frame_guard.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -7,6 +11,7 @@
 
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/network/native_socket.hpp>
 #include <caf/io/system_messages.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -55,6 +60,20 @@ struct link {
   frame_parser parser;
 };
 
+/// Turns Nagle's algorithm off for a relayed connection (small BASP frames would wait for the
+/// peer's delayed ACK). The default multiplexer's connection handle is the socket; checked
+/// against the port CAF reports before touching it.
+void no_delay(caf::io::broker* self, caf::io::connection_handle hdl) {
+  auto fd = static_cast<int>(hdl.id());
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.ss_family != AF_INET)
+    return;
+  if (ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port) != self->remote_port(hdl))
+    return;
+  (void) caf::io::network::tcp_nodelay(static_cast<caf::io::network::native_socket>(fd), true);
+}
+
 caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size_t max_frame) {
   auto links = std::make_shared<std::map<caf::io::connection_handle, link>>();
   auto drop = [self, links](caf::io::connection_handle hdl) {
@@ -82,8 +101,10 @@ caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size
       }
       links->emplace(msg.handle, link{*up, true, frame_parser{max_frame}});
       links->emplace(*up, link{msg.handle, false, frame_parser{}});
-      for (auto h : {msg.handle, *up})
+      for (auto h : {msg.handle, *up}) {
+        no_delay(self, h);
         self->configure_read(h, caf::io::receive_policy::at_most(64 * 1024));
+      }
     },
     [self, links, drop](caf::io::new_data_msg& msg) {
       auto i = links->find(msg.handle);

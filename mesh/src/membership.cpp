@@ -13,15 +13,16 @@ namespace armada::aegis::detail {
 namespace {
 
 /// Connects to `m` unless connected or connecting; only the node with the lower id connects
-/// (the other waits for its hello), so each pair shares one connection.
-void ensure_peer(node_self self, const member_info& m) {
+/// (the other waits for its hello), so each pair shares one connection. `probe` connects
+/// anyway: a refused probe after a lost link declares the member dead.
+void ensure_peer(node_self self, const member_info& m, bool probe = false) {
   auto& st = self->state;
   if (m.id == st.table->self().id || st.peers.count(m.id) > 0 || st.leaving
-      || st.table->self().id > m.id)
+      || (st.table->self().id > m.id && !probe))
     return;
   auto timeout = caf::timespan{st.ctx->opts.connect_timeout};
   auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, m.id, m.host, m.port, timeout);
-  st.peers.emplace(m.id, peer_entry{std::move(peer), false, false});
+  st.peers.emplace(m.id, peer_entry{std::move(peer), false, probe});
 }
 
 void drop_peer(node_self self, const std::string& id) {
@@ -32,6 +33,7 @@ void drop_peer(node_self self, const std::string& id) {
   }
   st.ctx->directory.erase(id);
   st.last_heard.erase(id);
+  st.lost_links.erase(id);
 }
 
 /// Emits the event of one change and starts or stops its peer actor.
@@ -160,6 +162,18 @@ void on_tick(node_self self) {
     for (auto& [id, t] : st.last_heard)
       t = now;
   st.last_tick = now;
+  // A member whose own connection broke and that did not come back within a heartbeat: probe
+  // it (a refused connection means the process is gone).
+  for (auto i = st.lost_links.begin(); i != st.lost_links.end();) {
+    auto m = st.table->find(i->first);
+    if (now - i->second < o.heartbeat_interval) {
+      ++i;
+      continue;
+    }
+    if (m && m->is_live() && st.peers.count(m->id) == 0)
+      ensure_peer(self, *m, true);
+    i = st.lost_links.erase(i);
+  }
   for (auto& m : st.table->live_peers()) {
     ensure_peer(self, m);
     auto heard = st.last_heard.try_emplace(m.id, now).first->second;
@@ -173,7 +187,7 @@ void on_tick(node_self self) {
   answer_join_waiters(self);
 }
 
-void adopt_peer(node_self self, const std::string& id, node_actor proxy) {
+void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we_opened) {
   auto& st = self->state;
   if (!proxy || id == st.table->self().id || st.leaving)
     return;
@@ -186,7 +200,7 @@ void adopt_peer(node_self self, const std::string& id, node_actor proxy) {
   auto& o = st.ctx->opts;
   auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, id, {}, 0,
                                caf::timespan{o.connect_timeout}, std::move(proxy));
-  st.peers.emplace(id, peer_entry{std::move(peer), false, false, true});
+  st.peers.emplace(id, peer_entry{std::move(peer), false, false, !we_opened});
 }
 
 void on_hello(node_self self, const std::string& id) {
@@ -221,6 +235,7 @@ void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy) 
     st.ctx->directory.put(id, m->name, caf::actor_cast<node_actor>(proxy));
   i->second.connected = true;
   i->second.was_connected = true;
+  st.lost_links.erase(id);
   if (!i->second.adopted)
     self->send(caf::actor_cast<node_actor>(proxy), hello_atom::value, st.table->self().id);
   std::vector<std::string> rooms{st.rooms_known.begin(), st.rooms_known.end()};
@@ -248,7 +263,9 @@ void on_peer_down(node_self self, const std::string& id, const caf::error& reaso
       ensure_peer(self, *m);
       if (auto p = st.peers.find(id); p != st.peers.end())
         p->second.was_connected = true;
-    } // else: the other side reconnects and says hello, or heartbeats run out
+    } else {
+      st.lost_links[id] = steady::now(); // it reconnects and says hello, or gets probed
+    }
 
   } else if (reconnect_failed) {
     mark(self, id, member_status::dead,

@@ -132,6 +132,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
   caf::expected<std::uint16_t> port{caf::error{}};
   if (o.tls.enabled()) {
     port = caf::openssl::publish(ctx->actor, o.port, o.host.c_str());
+  } else if (!o.frame_guard) {
+    port = sys.middleman().publish(ctx->actor, o.port, o.host.c_str());
   } else {
     auto basp = sys.middleman().publish(ctx->actor, 0, "127.0.0.1");
     if (!basp) {
@@ -170,17 +172,20 @@ void node::stop(bool leave_first) {
     return;
   if (leave_first)
     (void) leave();
-  auto stop_and_wait = [this](const caf::actor& target) {
-    if (!target)
-      return;
+  // The node actor first (so it cannot refute what the others conclude), the public port right
+  // after: the others see the connections drop at once, as after a crash.
+  {
     caf::scoped_actor self{*ctx_->sys};
-    self->monitor(target);
-    self->send_exit(target, caf::exit_reason::user_shutdown);
-    self->receive([](caf::down_msg&) {});
-  };
-  // The public port first: the others see the connections drop at once, as after a crash.
-  stop_and_wait(ctx_->guard);
-  stop_and_wait(caf::actor_cast<caf::actor>(ctx_->actor));
+    std::vector<caf::actor> targets{caf::actor_cast<caf::actor>(ctx_->actor)};
+    if (ctx_->guard)
+      targets.push_back(ctx_->guard);
+    for (auto& t : targets) {
+      self->monitor(t);
+      self->send_exit(t, caf::exit_reason::user_shutdown);
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      self->receive([](caf::down_msg&) {});
+  }
   ctx_->guard = nullptr;
   ctx_->callers.clear();
   ctx_->directory.clear();

@@ -39,9 +39,11 @@ node_state state_of(node_self self) {
   node_state s;
   s.self = st.table->self();
   s.members = st.table->all();
-  for (auto& [id, p] : st.peers)
+  for (auto& [id, p] : st.peers) {
     if (p.connected)
       s.connected.push_back(id);
+    s.peers.push_back(peer_info{id, p.connected, p.adopted, 0});
+  }
   s.rooms = rooms_of(self);
   for (auto& [vid, v] : st.votes)
     s.pending_votes.push_back(vote_state{v.candidate, v.yes, v.no, v.voters - v.yes - v.no});

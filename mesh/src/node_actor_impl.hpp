@@ -51,6 +51,8 @@ struct node_actor_state {
   std::optional<member_table> table;
   std::map<std::string, peer_entry> peers;
   std::map<std::string, steady::time_point> last_heard;
+  /// Members whose connection (opened by them) broke: probed if they do not reconnect soon.
+  std::map<std::string, steady::time_point> lost_links;
   std::set<std::string> rooms_known;
   std::map<std::uint64_t, pending_vote> votes;
   std::uint64_t next_vote = 1;
@@ -76,8 +78,9 @@ void on_peer_down(node_self self, const std::string& id, const caf::error& reaso
 void on_member_leaving(node_self self, const std::string& id);
 /// A member's node actor greets us over the connection it opened: use it as our proxy.
 void on_hello(node_self self, const std::string& id);
-/// Makes `proxy` (reached over a connection that already exists) the peer of member `id`.
-void adopt_peer(node_self self, const std::string& id, node_actor proxy);
+/// Makes `proxy` (reached over a connection that already exists) the peer of member `id`;
+/// `we_opened` when this node opened that connection (a candidate's join connection).
+void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we_opened = false);
 /// Merges entries, emits events, manages peer actors; gossips at once when something changed.
 void merge_entries(node_self self, const std::vector<member_info>& entries);
 void gossip_all(node_self self);

@@ -12,6 +12,7 @@ namespace {
 struct peer_state {
   peer_state() = default;
   node_actor proxy;
+  bool adopted = false;
   std::uint64_t forwarded = 0;
   static inline const char* name = "aegis.peer";
 };
@@ -34,6 +35,7 @@ peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state>
     self->send(owner, peer_up_atom::value, id, caf::actor_cast<caf::actor>(self->state.proxy));
   };
   if (adopted) {
+    self->state.adopted = true;
     up(std::move(adopted)); // the remote node connected to us: use its connection
   } else {
     self->request(connector, timeout, caf::connect_atom::value, host, port)
@@ -79,6 +81,10 @@ peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state>
         return not_connected(id);
       ++self->state.forwarded;
       return self->delegate(self->state.proxy, a, std::move(call));
+    },
+    [self, id](get_state_atom) {
+      auto& st = self->state;
+      return peer_info{id, static_cast<bool>(st.proxy), st.adopted, st.forwarded};
     },
     [self, id](leave_atom a, std::string& who) -> caf::result<bool> {
       if (!self->state.proxy)

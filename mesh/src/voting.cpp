@@ -171,7 +171,7 @@ caf::result<join_result> on_join_via(node_self self, std::string host, std::uint
             [self, promise, entry](join_result& r) mutable {
               if (r.approved) {
                 auto& st = self->state;
-                adopt_peer(self, r.entry_id, entry); // reuse the join connection
+                adopt_peer(self, r.entry_id, entry, true); // reuse the join connection
                 auto& me = st.table->self();
                 me.incarnation = std::max(me.incarnation, r.incarnation);
                 st.rooms_known.insert(r.rooms.begin(), r.rooms.end());

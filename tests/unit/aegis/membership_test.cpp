@@ -1,4 +1,5 @@
 #include <chrono>
+#include <map>
 #include <set>
 
 #include <caf/send.hpp>
@@ -41,6 +42,26 @@ TEST(aegis_membership, five_nodes_converge_to_the_same_member_table) {
       EXPECT_EQ(s.members[j].incarnation, reference.members[j].incarnation);
     }
   }
+}
+
+TEST(aegis_membership, each_pair_of_nodes_shares_one_connection) {
+  mt::mesh_fixture mesh;
+  mesh.add_many(4);
+  ASSERT_TRUE(mesh.wait_converged(10s));
+  // Exactly one side of every pair opened the connection; the other adopted it.
+  std::map<std::pair<std::string, std::string>, int> openers;
+  for (std::size_t i = 0; i < mesh.size(); ++i) {
+    auto s = mesh.at(i).state();
+    EXPECT_EQ(s.peers.size(), 3u) << mesh.at(i).name();
+    for (auto& p : s.peers) {
+      EXPECT_TRUE(p.connected);
+      auto key = std::minmax(s.self.id, p.id);
+      openers[{key.first, key.second}] += p.adopted ? 0 : 1;
+    }
+  }
+  EXPECT_EQ(openers.size(), 6u);
+  for (auto& [pair, n] : openers)
+    EXPECT_EQ(n, 1) << pair.first << " / " << pair.second;
 }
 
 TEST(aegis_membership, every_member_learns_a_joiner_through_one_entry_node) {

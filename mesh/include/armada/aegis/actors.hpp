@@ -115,11 +115,26 @@ struct vote_state {
   }
 };
 
+/// One peer actor: its member, whether its proxy is connected, whether the remote node opened
+/// the connection (adopted), and how many messages it forwarded. `get_state` on a peer actor
+/// returns it; a node's state lists its peers.
+struct peer_info {
+  std::string id{};
+  bool connected = false;
+  bool adopted = false;
+  std::uint64_t forwarded = 0;
+  template <class Inspector>
+  friend auto inspect(Inspector& f, peer_info& x) {
+    return f(x.id, x.connected, x.adopted, x.forwarded);
+  }
+};
+
 /// What `get_state` on a node actor returns.
 struct node_state {
   member_info self{};
   std::vector<member_info> members{};        ///< every entry, self included, by id
   std::vector<std::string> connected{};      ///< ids of members with a connected peer actor
+  std::vector<peer_info> peers{};            ///< every peer actor (forwarded: see its get_state)
   std::vector<room_state> rooms{};
   std::vector<vote_state> pending_votes{};
   std::vector<std::string> functions{};
@@ -131,7 +146,7 @@ struct node_state {
   std::size_t live_count() const;
   template <class Inspector>
   friend auto inspect(Inspector& f, node_state& x) {
-    return f(x.self, x.members, x.connected, x.rooms, x.pending_votes, x.functions,
+    return f(x.self, x.members, x.connected, x.peers, x.rooms, x.pending_votes, x.functions,
              x.topology_digest, x.calls_served, x.leaving);
   }
 };
@@ -175,4 +190,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(armada_aegis, armada::aegis_first_type_id)
   CAF_ADD_TYPE_ID(armada_aegis, (armada::aegis::vote_state))
   CAF_ADD_TYPE_ID(armada_aegis, (std::vector<armada::aegis::vote_state>))
   CAF_ADD_TYPE_ID(armada_aegis, (armada::aegis::node_state))
+  CAF_ADD_TYPE_ID(armada_aegis, (armada::aegis::peer_info))
+  CAF_ADD_TYPE_ID(armada_aegis, (std::vector<armada::aegis::peer_info>))
 CAF_END_TYPE_ID_BLOCK(armada_aegis)

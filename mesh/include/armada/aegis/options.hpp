@@ -80,6 +80,12 @@ struct node_options {
   /// Largest call argument or room message this node accepts (and sends), in bytes.
   std::size_t max_payload = 16 * 1024 * 1024;
 
+  /// Plain TCP only: a frame guard owns the public port and closes connections that send
+  /// non-BASP bytes or frames announcing more than max_payload + 1 MiB (CAF 0.17 allocates the
+  /// announced size). Off: the node actor is published directly (one relay less per message
+  /// each way; only for trusted networks).
+  bool frame_guard = true;
+
   tls_options tls{};
   capitan::instance* events = nullptr; ///< where mesh.* and room.message go; null: the node's own
   std::size_t scheduler_threads = 2;   ///< CAF worker threads of the node's actor system
