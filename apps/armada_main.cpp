@@ -7,7 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include "capitan_demo.hpp"
+#include "mesh_cli.hpp"
 #include "order_demo.hpp"
+#include "tools.hpp"
 #include "order_flow.hpp"
 
 int main(int argc, char** argv) {
@@ -45,6 +47,18 @@ int main(int argc, char** argv) {
   inventory_cmd->add_option("--mesh", inventory_mesh, "a mesh member to join (host:port)")->required();
   inventory_cmd->add_flag("--quiet", inventory_quiet, "no timeline");
 
+  armada::apps::mesh_cli mesh_commands;
+  armada::apps::add_mesh_commands(app, mesh_commands);
+
+  std::vector<std::string> server_args;
+  auto servers_cmd = app.add_subcommand("servers", "start or stop the real brokers the tests use "
+                                                   "(scripts/servers: up [NAME] | down | status)");
+  servers_cmd->add_option("args", server_args, "up [NAME], down, status, restart NAME")->required();
+
+  std::string bench_only;
+  auto bench_cmd = app.add_subcommand("bench", "run the benchmarks (armada vs the raw baselines) and print their tables");
+  bench_cmd->add_option("--only", bench_only, "one of: capitan, pipz, herald, ago, aegis, herald_brokers");
+
   armada::apps::capitan_demo_options local;
   auto local_cmd = app.add_subcommand("capitan-demo", "the order flow on local capitan signals in one "
                                                       "process: timeline and stats");
@@ -60,6 +74,12 @@ int main(int argc, char** argv) {
   }
   if (*child_cmd)
     return armada::apps::run_fulfilment_service(bus, sagas, mesh, fail_at, orders, quiet);
+  if (auto rc = armada::apps::run_mesh_command(mesh_commands, std::filesystem::canonical("/proc/self/exe").string()); rc >= 0)
+    return rc;
+  if (*servers_cmd)
+    return armada::apps::run_servers(ARMADA_SOURCE_DIR, server_args);
+  if (*bench_cmd)
+    return armada::apps::run_benchmarks(ARMADA_BENCH_DIR, bench_only);
   if (*inventory_cmd)
     return armada::apps::run_inventory_service(inventory_mesh, inventory_quiet);
   if (*local_cmd) {

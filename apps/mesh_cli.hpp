@@ -1,0 +1,36 @@
+#pragma once
+
+// The mesh commands shared by `armada` and `armada-mesh`.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "armada/aegis/options.hpp"
+
+namespace armada::apps {
+
+struct node_args {
+  aegis::node_options opts;
+  std::string join;
+  int heartbeat_ms = 200, suspect_ms = 1000, dead_ms = 2500;
+};
+
+struct mesh_cli {
+  node_args na;
+  int count = 3;
+  std::string verb;
+  std::string address;
+  std::string state_dir;
+  CLI::App* node_cmd = nullptr;
+  CLI::App* cluster_cmd = nullptr;
+  CLI::App* inspect_cmd = nullptr;
+};
+
+/// Adds `node`, `cluster up N|status|down` and `inspect ADDRESS` to `app`.
+void add_mesh_commands(CLI::App& app, mesh_cli& m);
+
+/// Runs the mesh command that was parsed; -1 when none was.
+int run_mesh_command(mesh_cli& m, const std::string& self_path);
+
+} // namespace armada::apps
