@@ -9,6 +9,8 @@
 #include "armada/herald/memory.hpp"
 #include "armada/herald/nats.hpp"
 #include "armada/herald/redis.hpp"
+#include "armada/herald/sns.hpp"
+#include "armada/herald/sqs.hpp"
 #include "armada/testing/servers.hpp"
 
 namespace armada::conformance {
@@ -20,6 +22,22 @@ std::function<std::string()> needs_server(const std::string& variable) {
   return [variable] {
     return testing::servers::load().get(variable) ? std::string{} : testing::servers::missing(variable);
   };
+}
+
+/// Unavailable unless scripts/servers started moto_server (the reason it gave, when it could not).
+std::function<std::string()> needs_moto() {
+  return [] {
+    auto env = testing::servers::load();
+    if (env.get("SQS_URL"))
+      return std::string{};
+    return env.get("SQS_UNAVAILABLE").value_or(testing::servers::missing("SQS_URL"));
+  };
+}
+
+/// The moto endpoint of `variable` with test credentials (moto accepts any).
+std::string moto_url(const std::string& variable) {
+  auto base = testing::servers::load().get(variable).value_or("sqs://127.0.0.1:4566");
+  return base + "?access-key-id=test&secret-access-key=test&region=us-east-1";
 }
 
 } // namespace
@@ -127,6 +145,40 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("NATS_URL").value_or("nats://127.0.0.1:4222");
       return herald::jetstream::connect(sys, "jetstream" + base.substr(base.find("://")) + "?stream-prefix=CONFORMANCE_&ack-wait=2000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // SQS on the moto_server of `scripts/servers up moto`; every topic carries the test's scope,
+    // so its queues are fresh. No consumer groups (subscriptions of a queue compete); standard
+    // queues keep no order. moto keeps queues in memory: not restartable. (FIFO queues are tested
+    // in unit_sqs: a FIFO queue holds back a key's later messages while one is in flight, so
+    // "five unacked messages of one key" cannot hold there.)
+    provider_under_test p;
+    p.name = "sqs";
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_moto();
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::sqs::connect(sys, moto_url("SQS_URL") + "&visibility-timeout=5000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // SNS on the same moto_server, read through SQS: one queue per topic and group, wired to the
+    // topic, so groups each get every message. A new group's queue exists only from its first
+    // subscription: it does not see older messages.
+    provider_under_test p;
+    p.name = "sns";
+    p.features.consumer_groups = true;
+    p.features.persistent = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_moto();
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::sns::connect(sys, moto_url("SNS_URL") + "&visibility-timeout=5000");
     };
     result.push_back(std::move(p));
   }

@@ -1,4 +1,4 @@
-#include "sqs_message.hpp"
+#include "armada/herald/sqs_message.hpp"
 
 #include <charconv>
 

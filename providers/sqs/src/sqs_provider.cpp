@@ -1,15 +1,13 @@
 #include "armada/herald/sqs.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <mutex>
 
 #include "armada/herald/errc.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
-#include "sqs_api.hpp"
-#include "sqs_message.hpp"
-#include "sqs_subscription.hpp"
+#include "armada/herald/sqs_client.hpp"
+#include "armada/herald/sqs_message.hpp"
 
 namespace armada::herald::sqs {
 
@@ -86,10 +84,7 @@ public:
       if (!api_)
         return closed_error();
     }
-    auto sub = std::make_unique<subscription>(s_, topic);
-    if (auto err = sub->start())
-      return err;
-    return std::unique_ptr<subscription_driver>{std::move(sub)};
+    return subscribe_queue(s_, topic, topic);
   }
 
   caf::expected<std::chrono::nanoseconds> ping() override {
@@ -163,25 +158,6 @@ private:
   std::unique_ptr<api> api_;
 };
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
-/// `text` with the values of secret properties replaced by "***".
-std::string masked(std::string_view text) {
-  std::string out{text};
-  for (const char* secret : {"secret-access-key=", "session-token="}) {
-    auto at = out.find(secret);
-    if (at == std::string::npos)
-      continue;
-    auto start = at + std::string_view{secret}.size();
-    auto end = std::min(out.find('&', start), out.size());
-    out.replace(start, end - start, "***");
-  }
-  return out;
-}
-
 } // namespace
 
 const std::vector<property_spec>& property_specs() {
@@ -217,51 +193,10 @@ caf::expected<std::string> queue_name(std::string_view prefix, std::string_view 
 }
 
 caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
-  auto shown = masked(text);
-  auto u = url::parse(text);
-  if (!u)
-    return url::parse(shown).error();
-  if (u->scheme != "sqs")
-    return make_error(errc::config, "sqs provider: URL scheme must be 'sqs', got '" + u->scheme
-                                      + "' (sqs://host:port?region=…; plain http to that endpoint)");
-  if (u->host.empty() || u->port == 0)
-    return make_error(errc::config, "sqs provider: the URL needs a host and a port, e.g. sqs://127.0.0.1:4566 (got "
-                                      + shown + ")");
-  auto props = properties::resolve("sqs", *u, property_specs());
-  if (!props)
-    return props.error();
-  settings s;
-  s.host = u->host;
-  s.port = u->port;
-  s.shown = shown;
-  s.region = props->get("region");
-  if (s.region.empty())
-    s.region = env("AWS_REGION");
-  if (s.region.empty())
-    s.region = env("AWS_DEFAULT_REGION");
-  if (s.region.empty())
-    s.region = "us-east-1";
-  s.creds = aws::credentials{props->get("access-key-id"), props->get("secret-access-key"), props->get("session-token")}
-              .or_environment();
-  if (s.creds.access_key_id.empty() || s.creds.secret_access_key.empty())
-    return make_error(errc::config, "sqs provider: no credentials: set the properties access-key-id and "
-                                    "secret-access-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                                    "(moto_server accepts any values)");
-  s.queue_prefix = props->get("queue-prefix");
-  s.fifo = props->boolean("fifo");
-  s.visibility = props->millis("visibility-timeout");
-  if (s.visibility < std::chrono::seconds{1} || s.visibility > std::chrono::hours{12})
-    return make_error(errc::config, "sqs provider: property 'visibility-timeout' must be 1000 to 43200000 ms, got "
-                                      + props->get("visibility-timeout"));
-  s.connect_timeout = props->millis("connect-timeout");
-  s.request_timeout = props->millis("request-timeout");
-  if (s.connect_timeout.count() <= 0 || s.request_timeout.count() <= 0)
-    return make_error(errc::config, "sqs provider: properties 'connect-timeout' and 'request-timeout' must be > 0 ms");
-  auto attempts = props->integer("max-attempts");
-  if (attempts < 1 || attempts > 100)
-    return make_error(errc::config, "sqs provider: property 'max-attempts' must be 1 to 100, got " + props->get("max-attempts"));
-  s.max_attempts = static_cast<int>(attempts);
-  auto drv = std::make_shared<sqs_driver>(std::move(s));
+  auto s = read_settings(text, "sqs");
+  if (!s)
+    return s.error();
+  auto drv = std::make_shared<sqs_driver>(std::move(*s));
   if (auto p = drv->ping(); !p) // a wrong endpoint fails here, naming it
     return p.error();
   return std::shared_ptr<driver>{std::move(drv)};

@@ -6,7 +6,7 @@
 
 #include "armada/herald/errc.hpp"
 #include "armada/runtime/error.hpp"
-#include "sqs_message.hpp"
+#include "armada/herald/sqs_message.hpp"
 
 namespace armada::herald::sqs {
 
@@ -23,7 +23,8 @@ std::int64_t seconds_up(std::chrono::milliseconds d) {
 
 } // namespace
 
-subscription::subscription(const settings& s, std::string topic) : api_(s), topic_(std::move(topic)) {}
+subscription::subscription(const settings& s, std::string queue_topic, std::string topic)
+  : api_(s), queue_topic_(std::move(queue_topic)), topic_(std::move(topic)) {}
 
 subscription::~subscription() {
   close();
@@ -31,7 +32,7 @@ subscription::~subscription() {
 
 caf::error subscription::start() {
   std::lock_guard lock{mtx_};
-  auto url = api_.queue_url(topic_);
+  auto url = api_.queue_url(queue_topic_);
   if (!url)
     return url.error();
   url_ = *url;

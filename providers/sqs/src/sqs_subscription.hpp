@@ -13,13 +13,14 @@
 #include <thread>
 
 #include "armada/herald/driver.hpp"
-#include "sqs_api.hpp"
+#include "armada/herald/sqs_client.hpp"
 
 namespace armada::herald::sqs {
 
 class subscription final : public subscription_driver {
 public:
-  subscription(const settings& s, std::string topic);
+  /// Reads the queue of `queue_topic`; its messages report `topic`.
+  subscription(const settings& s, std::string queue_topic, std::string topic);
   ~subscription() override;
 
   /// Resolves (or creates) the queue and starts the visibility keeper.
@@ -39,6 +40,7 @@ private:
   void release(const std::string& receipt);
 
   api api_;
+  std::string queue_topic_;
   std::string topic_;
   std::string url_;
   std::mutex mtx_;                     // fetch, ack, nack, close (the main connection)

@@ -5,7 +5,7 @@
 
 #include "armada/herald/errc.hpp"
 #include "armada/runtime/error.hpp"
-#include "sqs_message.hpp"
+#include "armada/herald/sqs_message.hpp"
 
 using namespace armada;
 namespace sqs = armada::herald::sqs;

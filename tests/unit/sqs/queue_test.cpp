@@ -1,6 +1,8 @@
 // The sqs driver against moto_server: queues created if missing, send and batch send, receive,
 // delete (ack), ChangeMessageVisibility (nack and close), visibility extension, receive count.
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "armada/herald/errc.hpp"
@@ -15,53 +17,15 @@ using armada::testing_sqs::sqs_url;
 
 namespace {
 
-class sqs_queue : public ::testing::Test {
+class sqs_queue : public testing_sqs::driver_test {
 protected:
-  void SetUp() override {
-    auto url = sqs_url("&visibility-timeout=2000");
-    if (!url)
-      GTEST_SKIP() << testing_sqs::why_no_sqs();
-    auto d = herald::sqs::make_driver(*url);
-    ASSERT_TRUE(d) << describe(d.error());
-    drv_ = *d;
-    topic_ = "unit." + uuid::random().to_string().substr(0, 8);
-  }
-  void TearDown() override {
-    if (drv_)
-      drv_->close();
-  }
-
-  herald::message msg(std::string payload) {
-    herald::message m;
-    m.id = uuid::random().to_string();
-    m.topic = topic_;
-    m.payload = std::move(payload);
-    return m;
-  }
+  void SetUp() override { open(sqs_url("&visibility-timeout=2000"), herald::sqs::make_driver, "unit"); }
 
   std::unique_ptr<herald::subscription_driver> subscribe() {
     auto s = drv_->subscribe(topic_, {});
     EXPECT_TRUE(s) << describe(s.error());
     return s ? std::move(*s) : nullptr;
   }
-
-  /// Fetches until `n` messages arrived or `timeout` passed.
-  static std::vector<herald::message> fetch(herald::subscription_driver& s, std::size_t n,
-                                            std::chrono::milliseconds timeout = 10s) {
-    std::vector<herald::message> got;
-    testing_sqs::wait_until([&] {
-      auto r = s.fetch(n - got.size(), 50ms);
-      EXPECT_TRUE(r) << describe(r.error());
-      if (r)
-        for (auto& m : *r)
-          got.push_back(std::move(m));
-      return got.size() >= n;
-    }, timeout);
-    return got;
-  }
-
-  std::shared_ptr<herald::driver> drv_;
-  std::string topic_;
 };
 
 } // namespace
@@ -173,4 +137,44 @@ TEST_F(sqs_queue, ping_is_a_real_round_trip_and_fails_after_close) {
   auto q = drv_->ping();
   ASSERT_FALSE(q);
   EXPECT_EQ(herald::code_of(q.error()), herald::errc::closed);
+}
+
+TEST(sqs_fifo, keeps_per_key_order_and_drops_a_duplicate_id) {
+  auto url = sqs_url("&visibility-timeout=5000&fifo=true");
+  if (!url)
+    GTEST_SKIP() << testing_sqs::why_no_sqs();
+  auto d = herald::sqs::make_driver(*url);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto topic = "fifo." + uuid::random().to_string().substr(0, 8);
+  auto sub = (*d)->subscribe(topic, {});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  std::vector<herald::message> batch;
+  for (int i = 0; i < 20; ++i) {
+    herald::message m;
+    m.id = uuid::random().to_string();
+    m.topic = topic;
+    m.key = i % 2 ? "odd" : "even";
+    m.payload = std::to_string(i);
+    batch.push_back(m);
+  }
+  ASSERT_TRUE((*d)->publish_batch(batch));
+  ASSERT_TRUE((*d)->publish(batch[0])); // the same id again: deduplicated
+  std::vector<herald::message> got;
+  testing_sqs::wait_until([&] {
+    auto r = (*sub)->fetch(10, 50ms);
+    if (r)
+      for (auto& m : *r) {
+        EXPECT_FALSE((*sub)->ack(m));
+        got.push_back(m);
+      }
+    return got.size() >= 20;
+  });
+  ASSERT_EQ(got.size(), 20u);
+  std::map<std::string, int> last{{"odd", -1}, {"even", -1}};
+  for (auto& m : got) {
+    EXPECT_GT(std::stoi(m.payload), last[m.key]) << m.key;
+    last[m.key] = std::stoi(m.payload);
+  }
+  EXPECT_TRUE((*sub)->fetch(10, 1500ms)->empty()); // the duplicate never came
+  (*d)->close();
 }

@@ -9,6 +9,11 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "armada/herald/driver.hpp"
+#include "armada/runtime/error.hpp"
+#include "armada/runtime/uuid.hpp"
 #include "armada/testing/servers.hpp"
 
 namespace armada::testing_sqs {
@@ -42,5 +47,52 @@ inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseco
   }
   return true;
 }
+
+/// A driver (sqs or sns) and a fresh topic per test, with helpers to make and fetch messages.
+class driver_test : public ::testing::Test {
+protected:
+  using maker = std::function<caf::expected<std::shared_ptr<herald::driver>>(std::string_view)>;
+
+  /// Opens `make(url)` on a topic named `<prefix>.<random>`; skips with the reason without moto.
+  void open(const std::optional<std::string>& url, const maker& make, const std::string& prefix) {
+    if (!url)
+      GTEST_SKIP() << why_no_sqs();
+    auto d = make(*url);
+    ASSERT_TRUE(d) << describe(d.error());
+    drv_ = *d;
+    topic_ = prefix + "." + uuid::random().to_string().substr(0, 8);
+  }
+
+  void TearDown() override {
+    if (drv_)
+      drv_->close();
+  }
+
+  herald::message msg(std::string payload) {
+    herald::message m;
+    m.id = uuid::random().to_string();
+    m.topic = topic_;
+    m.payload = std::move(payload);
+    return m;
+  }
+
+  /// Fetches until `n` messages arrived or `timeout` passed.
+  static std::vector<herald::message> fetch(herald::subscription_driver& s, std::size_t n,
+                                            std::chrono::milliseconds timeout = 10s) {
+    std::vector<herald::message> got;
+    wait_until([&] {
+      auto r = s.fetch(n - got.size(), 50ms);
+      EXPECT_TRUE(r) << describe(r.error());
+      if (r)
+        for (auto& m : *r)
+          got.push_back(std::move(m));
+      return got.size() >= n;
+    }, timeout);
+    return got;
+  }
+
+  std::shared_ptr<herald::driver> drv_;
+  std::string topic_;
+};
 
 } // namespace armada::testing_sqs

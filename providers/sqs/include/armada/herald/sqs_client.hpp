@@ -1,16 +1,21 @@
 #pragma once
 
-// Signed calls of the SQS JSON protocol on one HTTP connection, and the queue URL of a topic
-// (GetQueueUrl, CreateQueue when missing), cached. One thread at a time.
+// The sqs provider's building blocks, shared with the sns provider: the settings read from an
+// `sqs://` or `sns://` URL, signed calls of the SQS JSON protocol on one HTTP connection with the
+// queue URL of a topic (GetQueueUrl, CreateQueue when missing) cached, and a subscription on a
+// queue. One thread at a time per `api`.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
 
+#include "armada/herald/driver.hpp"
 #include "armada/herald/http_client.hpp"
 #include "armada/herald/sigv4.hpp"
 
@@ -30,6 +35,21 @@ struct settings {
   int max_attempts = 4;
   std::string shown{}; ///< the URL as errors show it (secrets replaced by ***)
 };
+
+/// The settings of `url` (scheme `scheme`: "sqs" or "sns"; the same properties, see sqs.hpp),
+/// validated; errors name `<scheme> provider` and the property. Secrets never appear in errors.
+caf::expected<settings> read_settings(std::string_view url, std::string_view scheme);
+
+/// `url` with the values of secret properties replaced by "***".
+std::string masked(std::string_view url);
+
+/// The HTTP client options of `s` for `who` ("sqs provider"), with `hint` for connection errors.
+http::client_options client_options(const settings& s, const std::string& who, const std::string& hint);
+
+/// A subscription on the queue of `queue_topic` (created if missing); its messages report
+/// `topic`. Blocking; call it from the connection actor.
+caf::expected<std::unique_ptr<subscription_driver>> subscribe_queue(const settings& s, const std::string& queue_topic,
+                                                                      const std::string& topic);
 
 /// The answer of a failed call: the AWS error type (`QueueDoesNotExist`) and message.
 struct api_failure {

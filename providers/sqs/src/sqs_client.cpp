@@ -1,7 +1,10 @@
-#include "sqs_api.hpp"
+#include "armada/herald/sqs_client.hpp"
+
+#include <cstdlib>
 
 #include "armada/herald/errc.hpp"
 #include "armada/herald/sqs.hpp"
+#include "sqs_subscription.hpp"
 
 namespace armada::herald::sqs {
 
@@ -34,20 +37,98 @@ std::string fix_for(const std::string& type, int status) {
   return {};
 }
 
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
 } // namespace
 
+std::string masked(std::string_view text) {
+  std::string out{text};
+  for (const char* secret : {"secret-access-key=", "session-token="}) {
+    auto at = out.find(secret);
+    if (at == std::string::npos)
+      continue;
+    auto start = at + std::string_view{secret}.size();
+    auto end = std::min(out.find('&', start), out.size());
+    out.replace(start, end - start, "***");
+  }
+  return out;
+}
+
+
+caf::expected<settings> read_settings(std::string_view text, std::string_view scheme) {
+  std::string who = std::string{scheme} + " provider";
+  auto shown = masked(text);
+  auto u = url::parse(text);
+  if (!u)
+    return url::parse(shown).error();
+  if (u->scheme != scheme)
+    return make_error(errc::config, who + ": URL scheme must be '" + std::string{scheme} + "', got '" + u->scheme
+                                      + "' (" + std::string{scheme} + "://host:port?region=…; plain http to that endpoint)");
+  if (u->host.empty() || u->port == 0)
+    return make_error(errc::config, who + ": the URL needs a host and a port, e.g. " + std::string{scheme} + "://127.0.0.1:4566 (got "
+                                      + shown + ")");
+  auto props = properties::resolve(scheme, *u, property_specs());
+  if (!props)
+    return props.error();
+  settings s;
+  s.host = u->host;
+  s.port = u->port;
+  s.shown = shown;
+  s.region = props->get("region");
+  if (s.region.empty())
+    s.region = env("AWS_REGION");
+  if (s.region.empty())
+    s.region = env("AWS_DEFAULT_REGION");
+  if (s.region.empty())
+    s.region = "us-east-1";
+  s.creds = aws::credentials{props->get("access-key-id"), props->get("secret-access-key"), props->get("session-token")}
+              .or_environment();
+  if (s.creds.access_key_id.empty() || s.creds.secret_access_key.empty())
+    return make_error(errc::config, who + ": no credentials: set the properties access-key-id and "
+                                    "secret-access-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                                    "(moto_server accepts any values)");
+  s.queue_prefix = props->get("queue-prefix");
+  s.fifo = props->boolean("fifo");
+  s.visibility = props->millis("visibility-timeout");
+  if (s.visibility < std::chrono::seconds{1} || s.visibility > std::chrono::hours{12})
+    return make_error(errc::config, who + ": property 'visibility-timeout' must be 1000 to 43200000 ms, got "
+                                      + props->get("visibility-timeout"));
+  s.connect_timeout = props->millis("connect-timeout");
+  s.request_timeout = props->millis("request-timeout");
+  if (s.connect_timeout.count() <= 0 || s.request_timeout.count() <= 0)
+    return make_error(errc::config, who + ": properties 'connect-timeout' and 'request-timeout' must be > 0 ms");
+  auto attempts = props->integer("max-attempts");
+  if (attempts < 1 || attempts > 100)
+    return make_error(errc::config, who + ": property 'max-attempts' must be 1 to 100, got " + props->get("max-attempts"));
+  s.max_attempts = static_cast<int>(attempts);
+  return s;
+}
+
+caf::expected<std::unique_ptr<subscription_driver>> subscribe_queue(const settings& s, const std::string& queue_topic,
+                                                                      const std::string& topic) {
+  auto sub = std::make_unique<subscription>(s, queue_topic, topic);
+  if (auto err = sub->start())
+    return err;
+  return std::unique_ptr<subscription_driver>{std::move(sub)};
+}
+
+http::client_options client_options(const settings& s, const std::string& who, const std::string& hint) {
+  http::client_options o;
+  o.who = who;
+  o.host = s.host;
+  o.port = s.port;
+  o.hint = hint;
+  o.connect_timeout = s.connect_timeout;
+  o.request_timeout = s.request_timeout;
+  o.max_attempts = s.max_attempts;
+  return o;
+}
+
 api::api(const settings& s)
-  : s_(s), client_([&] {
-      http::client_options o;
-      o.who = "sqs provider";
-      o.host = s.host;
-      o.port = s.port;
-      o.hint = "is moto_server (or SQS) listening there? see scripts/servers";
-      o.connect_timeout = s.connect_timeout;
-      o.request_timeout = s.request_timeout;
-      o.max_attempts = s.max_attempts;
-      return o;
-    }()) {}
+  : s_(s), client_(client_options(s, "sqs provider", "is moto_server (or SQS) listening there? see scripts/servers")) {}
 
 caf::expected<nlohmann::json> api::call(const std::string& action, const nlohmann::json& body,
                                         std::chrono::milliseconds extra_wait, api_failure* failure) {
