@@ -8,6 +8,7 @@
 #include "armada/herald/jetstream.hpp"
 #include "armada/herald/memory.hpp"
 #include "armada/herald/nats.hpp"
+#include "armada/herald/pubsub.hpp"
 #include "armada/herald/redis.hpp"
 #include "armada/herald/sns.hpp"
 #include "armada/herald/sqs.hpp"
@@ -179,6 +180,28 @@ std::vector<provider_under_test> providers_under_test() {
     p.unavailable = needs_moto();
     p.connect = [](caf::actor_system& sys, const std::string&) {
       return herald::sns::connect(sys, moto_url("SNS_URL") + "&visibility-timeout=5000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Google Pub/Sub on the emulator of `scripts/servers up pubsub`: a subscription per topic and
+    // group, so groups each get every message; a new group's subscription receives only what is
+    // published after it was created.
+    provider_under_test p;
+    p.name = "pubsub";
+    p.features.consumer_groups = true;
+    p.features.persistent = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = [] {
+      auto env = testing::servers::load();
+      if (env.get("PUBSUB_URL"))
+        return std::string{};
+      return env.get("PUBSUB_UNAVAILABLE").value_or(testing::servers::missing("PUBSUB_URL"));
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("PUBSUB_URL").value_or("pubsub://127.0.0.1:8085");
+      return herald::pubsub::connect(sys, base + "?project=armada-conformance");
     };
     result.push_back(std::move(p));
   }
