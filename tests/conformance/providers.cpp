@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "armada/herald/embedded.hpp"
+#include "armada/herald/firestore.hpp"
 #include "armada/herald/io.hpp"
 #include "armada/herald/jetstream.hpp"
 #include "armada/herald/memory.hpp"
@@ -202,6 +203,28 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string&) {
       auto base = testing::servers::load().get("PUBSUB_URL").value_or("pubsub://127.0.0.1:8085");
       return herald::pubsub::connect(sys, base + "?project=armada-conformance");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Firestore on the emulator of `scripts/servers up firestore`: documents leased with
+    // compare-and-set commits; every subscription of a topic competes (no consumer groups); a
+    // short lease so a message whose holder vanished comes back soon.
+    provider_under_test p;
+    p.name = "firestore";
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = [] {
+      auto env = testing::servers::load();
+      if (env.get("FIRESTORE_URL"))
+        return std::string{};
+      return env.get("FIRESTORE_UNAVAILABLE").value_or(testing::servers::missing("FIRESTORE_URL"));
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("FIRESTORE_URL").value_or("firestore://127.0.0.1:8080");
+      return herald::firestore::connect(sys, base + "?project=armada-conformance&lease=5000");
     };
     result.push_back(std::move(p));
   }
