@@ -1,6 +1,7 @@
 #include "firestore_client.hpp"
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/serialization/base64.hpp"
 
@@ -60,30 +61,7 @@ api::api(const settings& s)
 
 caf::expected<nlohmann::json> api::call(const std::string& method, const std::string& path, const nlohmann::json& body,
                                         int* status) {
-  http::request r;
-  r.method = method;
-  r.target = "/v1/" + root() + path;
-  if (method != "GET" && method != "DELETE") {
-    r.headers = {{"Content-Type", "application/json"}};
-    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  auto res = client_.call(std::move(r));
-  if (!res)
-    return res.error();
-  if (status != nullptr)
-    *status = res->status;
-  auto parsed = nlohmann::json::parse(res->body, nullptr, false);
-  if (res->status == 200) {
-    if (parsed.is_discarded())
-      return make_error(errc::transport, "firestore provider: " + method + " " + path + " at " + client_.endpoint()
-                                           + " answered a malformed body: '" + res->body.substr(0, 200) + "'");
-    return parsed;
-  }
-  std::string text = res->body.substr(0, 300);
-  if (!parsed.is_discarded() && parsed.contains("error") && parsed["error"].is_object())
-    text = parsed["error"].value("status", std::string{}) + ": " + parsed["error"].value("message", std::string{});
-  return make_error(errc::transport, "firestore provider: " + method + " " + path + " at " + client_.endpoint()
-                                       + " failed with HTTP " + std::to_string(res->status) + ": " + text);
+  return http::json_call(client_, "firestore provider", method, "/v1/" + root() + path, body, status);
 }
 
 caf::error api::create(const std::string& collection, const std::string& id, const nlohmann::json& fields) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/serialization/base64.hpp"
 #include "armada/serialization/envelope.hpp"
 
@@ -55,31 +56,7 @@ api::api(const settings& s)
 
 caf::expected<nlohmann::json> api::call(const std::string& method, const std::string& path, const nlohmann::json& body,
                                         int* status) {
-  http::request r;
-  r.method = method;
-  r.target = "/v1/projects/" + s_.project + "/" + path;
-  if (method != "GET") {
-    r.headers = {{"Content-Type", "application/json"}};
-    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  auto res = client_.call(std::move(r));
-  if (!res)
-    return res.error();
-  if (status != nullptr)
-    *status = res->status;
-  auto parsed = nlohmann::json::parse(res->body, nullptr, false);
-  if (res->status == 200) {
-    if (parsed.is_discarded())
-      return make_error(errc::transport, "pubsub provider: " + method + " " + path + " at " + client_.endpoint()
-                                           + " answered a malformed body: '" + res->body.substr(0, 200)
-                                           + "'; is this endpoint Pub/Sub?");
-    return parsed;
-  }
-  std::string text = res->body.substr(0, 300);
-  if (!parsed.is_discarded() && parsed.contains("error") && parsed["error"].is_object())
-    text = parsed["error"].value("status", std::string{}) + ": " + parsed["error"].value("message", std::string{});
-  return make_error(errc::transport, "pubsub provider: " + method + " " + path + " at " + client_.endpoint()
-                                       + " failed with HTTP " + std::to_string(res->status) + ": " + text);
+  return http::json_call(client_, "pubsub provider", method, "/v1/projects/" + s_.project + "/" + path, body, status);
 }
 
 caf::error api::ensure_topic(const std::string& id) {
