@@ -5,12 +5,16 @@
 
 #include "armada/herald/amqp.hpp"
 #include "armada/herald/embedded.hpp"
+#include "armada/herald/firestore.hpp"
 #include "armada/herald/io.hpp"
 #include "armada/herald/jetstream.hpp"
 #include "armada/herald/kafka.hpp"
 #include "armada/herald/memory.hpp"
 #include "armada/herald/nats.hpp"
+#include "armada/herald/pubsub.hpp"
 #include "armada/herald/redis.hpp"
+#include "armada/herald/sns.hpp"
+#include "armada/herald/sqs.hpp"
 #include "armada/testing/servers.hpp"
 
 namespace armada::conformance {
@@ -22,6 +26,22 @@ std::function<std::string()> needs_server(const std::string& variable) {
   return [variable] {
     return testing::servers::load().get(variable) ? std::string{} : testing::servers::missing(variable);
   };
+}
+
+/// Unavailable unless scripts/servers started moto_server (the reason it gave, when it could not).
+std::function<std::string()> needs_moto() {
+  return [] {
+    auto env = testing::servers::load();
+    if (env.get("SQS_URL"))
+      return std::string{};
+    return env.get("SQS_UNAVAILABLE").value_or(testing::servers::missing("SQS_URL"));
+  };
+}
+
+/// The moto endpoint of `variable` with test credentials (moto accepts any).
+std::string moto_url(const std::string& variable) {
+  auto base = testing::servers::load().get(variable).value_or("sqs://127.0.0.1:4566");
+  return base + "?access-key-id=test&secret-access-key=test&region=us-east-1";
 }
 
 } // namespace
@@ -154,6 +174,40 @@ std::vector<provider_under_test> providers_under_test() {
     result.push_back(std::move(p));
   }
   {
+    // SQS on the moto_server of `scripts/servers up moto`; every topic carries the test's scope,
+    // so its queues are fresh. No consumer groups (subscriptions of a queue compete); standard
+    // queues keep no order. moto keeps queues in memory: not restartable. (FIFO queues are tested
+    // in unit_sqs: a FIFO queue holds back a key's later messages while one is in flight, so
+    // "five unacked messages of one key" cannot hold there.)
+    provider_under_test p;
+    p.name = "sqs";
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_moto();
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::sqs::connect(sys, moto_url("SQS_URL") + "&visibility-timeout=5000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // SNS on the same moto_server, read through SQS: one queue per topic and group, wired to the
+    // topic, so groups each get every message. A new group's queue exists only from its first
+    // subscription: it does not see older messages.
+    provider_under_test p;
+    p.name = "sns";
+    p.features.consumer_groups = true;
+    p.features.persistent = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = needs_moto();
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      return herald::sns::connect(sys, moto_url("SNS_URL") + "&visibility-timeout=5000");
+    };
+    result.push_back(std::move(p));
+  }
+  {
     // RabbitMQ (`scripts/servers up amqp`): a prefix per test isolates exchanges and queues. A
     // group's queue exists from its first subscription (or the publisher's first publish, for
     // the default group): a new group does not see older messages.
@@ -169,6 +223,50 @@ std::vector<provider_under_test> providers_under_test() {
     p.connect = [](caf::actor_system& sys, const std::string& scope) {
       auto base = testing::servers::load().get("AMQP_URL").value_or("amqp://127.0.0.1:5672");
       return herald::amqp::connect(sys, base + "?prefix=conformance." + scope + ".");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Google Pub/Sub on the emulator of `scripts/servers up pubsub`: a subscription per topic and
+    // group, so groups each get every message; a new group's subscription receives only what is
+    // published after it was created.
+    provider_under_test p;
+    p.name = "pubsub";
+    p.features.consumer_groups = true;
+    p.features.persistent = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = [] {
+      auto env = testing::servers::load();
+      if (env.get("PUBSUB_URL"))
+        return std::string{};
+      return env.get("PUBSUB_UNAVAILABLE").value_or(testing::servers::missing("PUBSUB_URL"));
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("PUBSUB_URL").value_or("pubsub://127.0.0.1:8085");
+      return herald::pubsub::connect(sys, base + "?project=armada-conformance");
+    };
+    result.push_back(std::move(p));
+  }
+  {
+    // Firestore on the emulator of `scripts/servers up firestore`: documents leased with
+    // compare-and-set commits; every subscription of a topic competes (no consumer groups); a
+    // short lease so a message whose holder vanished comes back soon.
+    provider_under_test p;
+    p.name = "firestore";
+    p.features.persistent = true;
+    p.features.new_subscriber_receives_old = true;
+    p.features.nack_delay = true;
+    p.features.retains_messages = true;
+    p.unavailable = [] {
+      auto env = testing::servers::load();
+      if (env.get("FIRESTORE_URL"))
+        return std::string{};
+      return env.get("FIRESTORE_UNAVAILABLE").value_or(testing::servers::missing("FIRESTORE_URL"));
+    };
+    p.connect = [](caf::actor_system& sys, const std::string&) {
+      auto base = testing::servers::load().get("FIRESTORE_URL").value_or("firestore://127.0.0.1:8080");
+      return herald::firestore::connect(sys, base + "?project=armada-conformance&lease=5000");
     };
     result.push_back(std::move(p));
   }
