@@ -188,8 +188,13 @@ std::future<caf::expected<capitan::event>> await(capitan::instance& events, cons
     capitan::listener hook;
     armada::clock::timer_id timer = 0;
     void close() {
-      std::lock_guard guard{mtx};
-      hook.close();
+      capitan::listener l;
+      {
+        std::lock_guard guard{mtx};
+        l = std::move(hook);
+        hook = {}; // the hook's callback holds this waiter: drop the handle, or neither is freed
+      }
+      l.close();
     }
   };
   if (!clock)
