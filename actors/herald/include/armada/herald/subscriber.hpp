@@ -23,7 +23,10 @@ struct subscriber_options {
   std::chrono::milliseconds redelivery_base{100}; ///< nack delay after the first failure, doubling
   std::chrono::milliseconds redelivery_max{10000};
   std::chrono::milliseconds poll_wait{20};
-  capitan::instance* events = nullptr;     ///< herald.error / herald.dead_lettered go here
+  /// herald.error / herald.dead_lettered go here. The instance must outlive the subscription:
+  /// close the subscription (or bridge_in) before destroying it — a late dead-letter confirm
+  /// would otherwise emit on a destroyed instance.
+  capitan::instance* events = nullptr;
   /// Synchronous handlers running at once (each on its own thread). Messages with the same
   /// key always go to the same handler thread, so per-key order is kept; messages without a
   /// key are spread round robin. Applies to the synchronous `subscribe` and `subscriber<T>`.
