@@ -15,6 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
 #include "armada/aegis.hpp"
 #include "armada/ago.hpp"
 #include "armada/herald.hpp"
@@ -187,24 +191,53 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
   eopts.events = &bus;
   eopts.owner = "demo-fulfilment";
   ago::engine engine{sys, *store, eopts};
-  auto action = [&](const step_def& s) {
-    return ago::local<fulfilment>([&, name = std::string{s.action}](const ago::step_context& ctx, fulfilment& f) -> pipz::status {
+  // The mesh calls are blocking: they run on a detached actor (its own thread), never on the
+  // saga actors' scheduler threads. The reserve step is a request over local signals to it.
+  static const capitan::signal reserve_request{"fulfilment.reserve", "reserve stock on the mesh"};
+  static const capitan::signal reserve_reply{"fulfilment.reserved", "stock reserved on the mesh"};
+  static const capitan::key<std::string> reservation{"reservation"};
+  auto* mesh_node = node->get();
+  auto mesh_client = sys.spawn<caf::detached>(
+    [](caf::event_based_actor*, aegis::node* n, capitan::instance* events) -> caf::behavior {
+      return {
+        [n, events](const capitan::event& e) {
+          // On the mesh: any node serving "inventory"; the saga's key makes the call idempotent.
+          auto r = n->execute_any<std::string>("inventory", "reserve", order_id.from(e).value_or(""),
+                                               {.timeout = 5s, .idempotency_key = e.correlation_id()});
+          capitan::context ctx;
+          ctx.correlation_id = e.correlation_id();
+          if (r)
+            events->emit(ctx, reserve_reply, reservation(*r));
+          else
+            events->emit(ctx, reserve_reply,
+                         ago::reply_error(capitan::error_value{"inventory", "inventory: " + describe(r.error())}));
+        },
+        [n](const std::string& room_message) { n->broadcast("orders", room_message); },
+        [](bool flush) { return flush; }, // answered after everything sent before it
+      };
+    },
+    mesh_node, &bus);
+  auto to_mesh = bus.hook(reserve_request, [mesh_client](const capitan::event& e) { caf::anon_send(mesh_client, e); });
+  auto action = [&](const step_def& s) -> ago::operation<fulfilment> {
+    std::string name = s.action;
+    if (name == "reserve_inventory" && fail_at != name)
+      return ago::request<fulfilment>(
+        reserve_request, reserve_reply,
+        [](const fulfilment& f) { return std::vector<capitan::field>{order_id(f.order_id)}; },
+        [&, name](const capitan::event& reply, fulfilment& f) {
+          if (!quiet)
+            say("fulfilment", f.order_id + "  " + name + "  (" + reservation.from(reply).value_or("?")
+                                + " from the inventory node)");
+          bus.emit(step_done, order_id(f.order_id), step(name));
+        });
+    return ago::local<fulfilment>([&, name](const ago::step_context&, fulfilment& f) -> pipz::status {
       if (fail_at == name) {
         if (!quiet)
           say("fulfilment", f.order_id + "  " + name + " FAILED");
         return pipz::fail(name + " declined");
       }
-      std::string detail;
-      if (name == "reserve_inventory") {
-        // On the mesh: any node serving "inventory"; the saga's key makes the call idempotent.
-        auto r = (*node)->execute_any<std::string>("inventory", "reserve", f.order_id,
-                                                   {.timeout = 5s, .idempotency_key = std::string{ctx.idempotency_key}});
-        if (!r)
-          return pipz::fail("inventory: " + describe(r.error()));
-        detail = "  (" + *r + " from the inventory node)";
-      }
       if (!quiet)
-        say("fulfilment", f.order_id + "  " + name + detail);
+        say("fulfilment", f.order_id + "  " + name);
       bus.emit(step_done, order_id(f.order_id), step(name));
       return {};
     });
@@ -227,7 +260,7 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
     auto f = o.data_as<fulfilment>();
     auto id = f ? f->order_id : o.id;
     auto at = capitan::time_point{std::chrono::nanoseconds{f ? f->placed_ns : 0}};
-    (*node)->broadcast("orders", id + (o.state == ago::saga_state::completed ? " completed" : " compensated"));
+    caf::anon_send(mesh_client, id + (o.state == ago::saga_state::completed ? " completed" : " compensated"));
     if (o.state == ago::saga_state::completed) {
       bus.emit(order_completed, order_id(id), placed_at(at));
     } else {
@@ -271,6 +304,12 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
   results_compensated->close();
   in->close();
   engine.close();
+  to_mesh.close();
+  {
+    caf::scoped_actor self{sys};
+    self->request(mesh_client, 10s, true).receive([](bool) {}, [](caf::error&) {});
+  }
+  caf::anon_send_exit(mesh_client, caf::exit_reason::user_shutdown);
   conn->close();
   bus.shutdown();
   return finished.load() >= orders ? 0 : 1;
