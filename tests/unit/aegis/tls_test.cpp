@@ -23,7 +23,7 @@ protected:
     dir = tmpl;
     auto cmd = std::string{AEGIS_CERT_SCRIPT} + " " + dir + " node-a node-b > /dev/null";
     if (std::system(cmd.c_str()) != 0)
-      GTEST_SKIP() << "scripts/aegis-test-certs failed: is the openssl command installed?";
+      FAIL() << "scripts/aegis-test-certs failed to make the test PKI (the openssl command comes from scripts/setup)";
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
 
