@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--provider", demo.provider,
                        "embedded (default: a fresh LMDB file, no server) or a URL: embedded://, redis://, nats://, jetstream://, kafka://, amqp://");
   demo_cmd->add_flag("--quiet", demo.quiet, "no timeline, only the summary");
+  demo_cmd->add_flag("--hold", demo.hold,
+                     "keep the services up after the outcome, for `armada inspect`, until Ctrl-C or SIGTERM");
 
   std::string bus, sagas, mesh, fail_at;
   int orders = 0;
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   child_cmd->add_option("--orders", orders, "orders to handle before exiting")->required();
   child_cmd->add_option("--fail-at", fail_at, "step that fails");
   child_cmd->add_flag("--quiet", quiet, "no timeline");
+  bool hold = false;
+  child_cmd->add_flag("--hold", hold, "stay up after the orders until SIGTERM");
 
   std::string inventory_mesh;
   bool inventory_quiet = false;
@@ -73,7 +77,7 @@ int main(int argc, char** argv) {
     return armada::apps::run_order_demo(demo);
   }
   if (*child_cmd)
-    return armada::apps::run_fulfilment_service(bus, sagas, mesh, fail_at, orders, quiet);
+    return armada::apps::run_fulfilment_service(bus, sagas, mesh, fail_at, orders, quiet, hold);
   if (auto rc = armada::apps::run_mesh_command(mesh_commands, std::filesystem::canonical("/proc/self/exe").string()); rc >= 0)
     return rc;
   if (*servers_cmd)

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "armada/aegis.hpp"
+#include "armada/aegis/service_view.hpp"
 #include "armada/runtime/error.hpp"
 
 extern char** environ;
@@ -36,22 +38,6 @@ void say(const std::string& line) {
   std::lock_guard guard{out_mtx};
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
-}
-
-/// Blocks SIGINT and SIGTERM (before any thread starts) and waits for one of them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-int wait_for_stop_signal(const sigset_t& set) {
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
 }
 
 bool split_address(const std::string& address, std::string& host, std::uint16_t& port) {
@@ -109,6 +95,45 @@ int run_node(node_args& a) {
   return 0;
 }
 
+void print_service(const aegis::service_report& r) {
+  std::printf("\nservice %s\n", r.service.c_str());
+  if (!r.signals.empty()) {
+    std::printf("  %-28s %9s %10s %10s %8s %8s %6s\n", "signal", "listeners", "emitted", "delivered", "dropped",
+                "errors", "queued");
+    for (auto& s : r.signals)
+      std::printf("  %-28s %9llu %10llu %10llu %8llu %8llu %6lld\n", s.name.c_str(),
+                  static_cast<unsigned long long>(s.listeners), static_cast<unsigned long long>(s.emitted),
+                  static_cast<unsigned long long>(s.delivered), static_cast<unsigned long long>(s.dropped),
+                  static_cast<unsigned long long>(s.hook_errors), static_cast<long long>(s.queue_depth));
+  }
+  for (auto& b : r.bridges) {
+    if (!b.error.empty())
+      std::printf("  bridge %-22s %-3s %s\n", b.name.c_str(), b.direction.c_str(), b.error.c_str());
+    else if (b.direction == "out")
+      std::printf("  bridge %-22s out published %llu, failed %llu, dropped %llu, pending %lld\n", b.name.c_str(),
+                  static_cast<unsigned long long>(b.published), static_cast<unsigned long long>(b.failed),
+                  static_cast<unsigned long long>(b.dropped), static_cast<long long>(b.pending));
+    else
+      std::printf("  bridge %-22s in  %s: received %llu, acked %llu, nacked %llu, dead-lettered %llu, "
+                  "in flight %lld, handled in %.0f us on average\n",
+                  b.name.c_str(), b.topic.c_str(), static_cast<unsigned long long>(b.received),
+                  static_cast<unsigned long long>(b.acked), static_cast<unsigned long long>(b.nacked),
+                  static_cast<unsigned long long>(b.dead_lettered), static_cast<long long>(b.in_flight),
+                  b.mean_handle_us);
+  }
+  if (!r.sagas_by_state.empty()) {
+    std::string counts;
+    for (auto& [state, n] : r.sagas_by_state)
+      counts += (counts.empty() ? "" : ", ") + state + " " + std::to_string(n);
+    std::printf("  sagas: %s\n", counts.c_str());
+  }
+  for (auto& g : r.open_sagas)
+    std::printf("  saga %s (%s) %s at %s%s%s\n", g.id.c_str(), g.type.c_str(), g.state.c_str(),
+                g.step.empty() ? "-" : g.step.c_str(), g.error.empty() ? "" : ": ", g.error.c_str());
+  for (auto& e : r.errors)
+    std::printf("  cannot read %s\n", e.c_str());
+}
+
 int run_inspect(const std::string& address) {
   std::string host;
   std::uint16_t port = 0;
@@ -136,6 +161,16 @@ int run_inspect(const std::string& address) {
     std::printf("function %s\n", f.c_str());
   for (auto& v : s->pending_votes)
     std::printf("vote on %s: %u yes, %u no, %u waiting\n", v.candidate.name.c_str(), v.yes, v.no, v.waiting);
+  if (std::find(s->functions.begin(), s->functions.end(), aegis::inspect_function) == s->functions.end()) {
+    std::printf("(no service view: this node does not expose %s)\n", aegis::inspect_function);
+    return 0;
+  }
+  auto rep = aegis::inspect_service(insp, host, port);
+  if (!rep) {
+    std::fprintf(stderr, "%s\n", describe(rep.error()).c_str());
+    return 1;
+  }
+  print_service(*rep);
   return 0;
 }
 
@@ -299,6 +334,21 @@ int cluster_up(const fs::path& dir, int n, const std::string& self_path) {
 }
 
 } // namespace
+
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int wait_for_stop_signal(const sigset_t& set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
 
 void add_mesh_commands(CLI::App& app, mesh_cli& m) {
   auto& na = m.na;

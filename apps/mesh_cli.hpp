@@ -2,6 +2,8 @@
 
 // The mesh commands shared by `armada` and `armada-mesh`.
 
+#include <signal.h>
+
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +31,13 @@ struct mesh_cli {
 
 /// Adds `node`, `cluster up N|status|down` and `inspect ADDRESS` to `app`.
 void add_mesh_commands(CLI::App& app, mesh_cli& m);
+
+/// Blocks SIGINT and SIGTERM in the calling thread (call it before any thread starts, so every
+/// thread inherits the mask) and returns the set for `wait_for_stop_signal`.
+sigset_t block_stop_signals();
+
+/// Waits for one of the signals blocked by `block_stop_signals`; returns it.
+int wait_for_stop_signal(const sigset_t& set);
 
 /// Runs the mesh command that was parsed; -1 when none was.
 int run_mesh_command(mesh_cli& m, const std::string& self_path);

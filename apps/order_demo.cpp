@@ -20,6 +20,7 @@
 #include <caf/send.hpp>
 
 #include "armada/aegis.hpp"
+#include "armada/aegis/service_view.hpp"
 #include "armada/ago.hpp"
 #include "armada/herald.hpp"
 #include "armada/herald/embedded.hpp"
@@ -30,6 +31,7 @@
 #include "armada/herald/redis.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
+#include "mesh_cli.hpp"
 #include "order_flow.hpp"
 
 extern char** environ;
@@ -150,7 +152,10 @@ int run_inventory_service(const std::string& mesh_entry, bool quiet) {
 }
 
 int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& mesh_entry,
-                           const std::string& fail_at, int orders, bool quiet) {
+                           const std::string& fail_at, int orders, bool quiet, bool hold) {
+  sigset_t stop_signals{};
+  if (hold)
+    stop_signals = block_stop_signals(); // before any thread starts
   auto node = start_node("fulfilment", {"fulfilment"}, mesh_entry);
   if (!node) {
     std::fprintf(stderr, "fulfilment: %s\n", describe(node.error()).c_str());
@@ -293,6 +298,14 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
     std::fprintf(stderr, "fulfilment: %s\n", describe(in.error()).c_str());
     return 2;
   }
+  // What `armada inspect` shows of this service: its signals, bridges and sagas.
+  auto view = std::make_shared<aegis::service_view>("fulfilment");
+  view->events(bus)
+    .bridge("orders in", *in)
+    .bridge("completed out", *results_completed)
+    .bridge("compensated out", *results_compensated)
+    .sagas(engine);
+  aegis::expose(*mesh_node, view);
   if (!quiet)
     say("fulfilment", "listening on '" + orders_topic + "', sagas in " + (*store)->describe());
   {
@@ -300,6 +313,12 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
     cv.wait_for(lock, 120s, [&] { return finished.load() >= orders; });
   }
   bus.drain();
+  if (hold) {
+    if (!quiet)
+      say("fulfilment", "holding for `armada inspect " + mesh_node->address() + "` until SIGTERM");
+    wait_for_stop_signal(stop_signals);
+  }
+  mesh_node->unregister(aegis::inspect_function);
   results_completed->close();
   results_compensated->close();
   in->close();
@@ -317,6 +336,9 @@ int run_fulfilment_service(const std::string& url, const std::string& sagas_path
 
 int run_order_demo(const order_demo_options& opts) {
   std::string url = opts.provider;
+  sigset_t stop_signals{};
+  if (opts.hold)
+    stop_signals = block_stop_signals(); // before any thread starts
   auto scratch = std::filesystem::temp_directory_path() / ("armada-demo-" + std::to_string(::getpid()));
   std::filesystem::create_directories(scratch);
   if (url == "embedded")
@@ -363,8 +385,18 @@ int run_order_demo(const order_demo_options& opts) {
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
+    // The children start with no signal blocked, whatever this process blocks. Holding, they
+    // get a process group of their own: Ctrl-C reaches only this process, which ends them.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, static_cast<short>(POSIX_SPAWN_SETSIGMASK | (opts.hold ? POSIX_SPAWN_SETPGROUP : 0)));
     pid_t pid = 0;
-    if (posix_spawn(&pid, opts.self_path.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    int rc = posix_spawn(&pid, opts.self_path.c_str(), nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
       std::fprintf(stderr, "armada demo: cannot start the %s service (%s)\n", what, opts.self_path.c_str());
       return -1;
     }
@@ -377,6 +409,8 @@ int run_order_demo(const order_demo_options& opts) {
     fargs.push_back("--fail-at");
     fargs.push_back(opts.fail_at);
   }
+  if (opts.hold)
+    fargs.push_back("--hold");
   pid_t inventory = spawn({opts.self_path, "demo-inventory", "--mesh", (*node)->address()}, "inventory");
   pid_t child = spawn(fargs, "fulfilment");
   if (inventory < 0 || child < 0)
@@ -431,6 +465,20 @@ int run_order_demo(const order_demo_options& opts) {
   {
     std::unique_lock lock{mtx};
     all_in = cv.wait_for(lock, 120s, [&] { return completed + compensated >= opts.orders; });
+  }
+  if (opts.hold) {
+    std::string at = "?";
+    for (auto& m : (*node)->members())
+      if (m.name == "fulfilment")
+        at = m.address();
+    std::printf("armada demo: holding the services; inspect them with\n"
+                "  armada inspect %s    (the fulfilment service: signals, bridges, sagas)\n"
+                "  armada inspect %s    (the orders node)\n"
+                "Ctrl-C (or SIGTERM to pid %d) ends the demo\n",
+                at.c_str(), (*node)->address().c_str(), ::getpid());
+    std::fflush(stdout);
+    wait_for_stop_signal(stop_signals);
+    kill(child, SIGTERM);
   }
   int status = 0;
   waitpid(child, &status, 0);

@@ -9,6 +9,7 @@ struct order_demo_options {
   std::string fail_at;   ///< a step name: every order fails there and is compensated
   std::string provider = "embedded"; ///< "embedded" or a full provider URL
   bool quiet = false;
+  bool hold = false;     ///< keep the services up after the outcome (for `armada inspect`) until SIGINT/SIGTERM
   std::string self_path; ///< this executable, to start the fulfilment service
 };
 
@@ -18,7 +19,7 @@ int run_order_demo(const order_demo_options& opts);
 
 /// `armada demo-fulfilment`: the child process of the demo.
 int run_fulfilment_service(const std::string& url, const std::string& sagas_path, const std::string& mesh_entry,
-                           const std::string& fail_at, int orders, bool quiet);
+                           const std::string& fail_at, int orders, bool quiet, bool hold = false);
 
 /// `armada demo-inventory`: the third mesh node of the demo (serves the function "reserve").
 int run_inventory_service(const std::string& mesh_entry, bool quiet);

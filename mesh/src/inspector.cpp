@@ -43,36 +43,72 @@ inspector::~inspector() {
   impl_->sys.reset();
 }
 
+namespace {
+
+/// The proxy of the node actor at `address`, connecting once; null with `err` set on failure.
+node_actor connect(caf::actor_system& sys, const tls_options& tls, std::map<std::string, node_actor>& nodes,
+                   const std::string& host, std::uint16_t port, caf::error& err) {
+  auto address = host + ":" + std::to_string(port);
+  if (auto i = nodes.find(address); i != nodes.end())
+    return i->second;
+  auto remote = tls.enabled() ? caf::openssl::remote_actor<node_actor>(sys, host, port)
+                              : sys.middleman().remote_actor<node_actor>(host, port);
+  if (!remote) {
+    err = make_error(errc::network, "aegis inspect: cannot reach a node at " + address + " ("
+                                      + armada::describe(remote.error())
+                                      + "); is an aegis node running there?");
+    return {};
+  }
+  return nodes[address] = *remote;
+}
+
+/// The error of a failed request to the node at `address` about `what`.
+caf::error request_failed(const caf::error& err, const std::string& address, const std::string& what) {
+  if (err == caf::sec::request_timeout)
+    return make_error(errc::timeout, "aegis inspect: " + address + " did not answer " + what + " in time");
+  if (err.category() == error_category)
+    return err; // the node's own answer (unknown function, unauthorized, …)
+  return make_error(errc::network, "aegis inspect: " + address + " failed (" + armada::describe(err) + ")");
+}
+
+/// Sends `xs...` to the node at `host:port` and waits for its `T` answer.
+template <class T, class... Ts>
+caf::expected<T> ask(caf::actor_system& sys, const tls_options& tls, std::map<std::string, node_actor>& nodes,
+                     const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                     const std::string& what, Ts&&... xs) {
+  caf::error err;
+  auto proxy = connect(sys, tls, nodes, host, port, err);
+  if (!proxy)
+    return err;
+  auto address = host + ":" + std::to_string(port);
+  caf::expected<T> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(proxy, caf::timespan{timeout}, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& e) {
+               if (e.category() != error_category)
+                 nodes.erase(address); // reconnect next time
+               result = request_failed(e, address, what);
+             });
+  return result;
+}
+
+} // namespace
+
 caf::expected<node_state> inspector::state(const std::string& host, std::uint16_t port,
                                            std::chrono::milliseconds timeout) {
   std::lock_guard guard{impl_->mtx};
-  auto& sys = *impl_->sys;
-  auto address = host + ":" + std::to_string(port);
-  auto& proxy = impl_->nodes[address];
-  if (!proxy) {
-    auto remote = impl_->tls.enabled() ? caf::openssl::remote_actor<node_actor>(sys, host, port)
-                                       : sys.middleman().remote_actor<node_actor>(host, port);
-    if (!remote) {
-      impl_->nodes.erase(address);
-      return make_error(errc::network, "aegis inspect: cannot reach a node at " + address + " ("
-                                         + armada::describe(remote.error())
-                                         + "); is an aegis node running there?");
-    }
-    proxy = *remote;
-  }
-  caf::expected<node_state> result{caf::error{}};
-  caf::scoped_actor self{sys};
-  self->request(proxy, caf::timespan{timeout}, get_state_atom::value)
-    .receive([&](node_state& s) { result = std::move(s); },
-             [&](caf::error& err) {
-               impl_->nodes.erase(address); // reconnect next time
-               result = err == caf::sec::request_timeout
-                          ? make_error(errc::timeout, "aegis inspect: " + address
-                                                        + " did not answer get_state in time")
-                          : make_error(errc::network, "aegis inspect: " + address + " failed ("
-                                                        + armada::describe(err) + ")");
-             });
-  return result;
+  return ask<node_state>(*impl_->sys, impl_->tls, impl_->nodes, host, port, timeout, "get_state",
+                         get_state_atom::value);
+}
+
+caf::expected<std::string> inspector::call(const std::string& host, std::uint16_t port,
+                                           const std::string& function, std::string payload,
+                                           std::chrono::milliseconds timeout) {
+  std::lock_guard guard{impl_->mtx};
+  call_request req{"armada-inspect", "armada-inspect", function, std::move(payload), {}};
+  return ask<std::string>(*impl_->sys, impl_->tls, impl_->nodes, host, port, timeout, "'" + function + "'",
+                          exec_atom::value, std::move(req));
 }
 
 } // namespace armada::aegis

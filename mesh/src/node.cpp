@@ -187,6 +187,10 @@ void node::stop(bool leave_first) {
       self->receive([](caf::down_msg&) {});
   }
   ctx_->guard = nullptr;
+  // Functions and room handlers may hold the service's objects (a service view holds its
+  // bridges' actors): a stopped node lets go of them.
+  ctx_->functions.clear();
+  ctx_->handlers.clear();
   ctx_->callers.clear();
   ctx_->directory.clear();
   ctx_->actor = nullptr;

@@ -29,6 +29,8 @@ public:
   };
   void add(const std::string& name, raw_function fn, function_options opts);
   bool remove(const std::string& name);
+  /// Drops every function (and what they capture).
+  void clear();
   std::optional<entry> find(const std::string& name) const;
   std::vector<std::string> names() const;
 
@@ -43,6 +45,8 @@ public:
   void add(const std::string& room, room_handler fn);
   /// Calls every handler of `msg.room`; a throwing handler does not stop the others.
   void deliver(const room_message& msg) const;
+  /// Drops every handler (and what they capture).
+  void clear();
 
 private:
   mutable std::mutex mtx_;

@@ -12,6 +12,11 @@ bool function_registry::remove(const std::string& name) {
   return entries_.erase(name) > 0;
 }
 
+void function_registry::clear() {
+  std::lock_guard guard{mtx_};
+  entries_.clear();
+}
+
 std::optional<function_registry::entry> function_registry::find(const std::string& name) const {
   std::lock_guard guard{mtx_};
   if (auto i = entries_.find(name); i != entries_.end())
@@ -30,6 +35,11 @@ std::vector<std::string> function_registry::names() const {
 void room_handlers::add(const std::string& room, room_handler fn) {
   std::lock_guard guard{mtx_};
   handlers_[room].push_back(std::move(fn));
+}
+
+void room_handlers::clear() {
+  std::lock_guard guard{mtx_};
+  handlers_.clear();
 }
 
 void room_handlers::deliver(const room_message& msg) const {

@@ -17,21 +17,14 @@
 #include "armada/herald/connection.hpp"
 #include "armada/herald/subscriber.hpp"
 #include "armada/runtime/error.hpp"
+#include "armada/testing/wait.hpp"
 
 namespace armada::testing_storm {
 
 using namespace std::chrono_literals;
 
-/// Polls `cond` every 10 ms until it holds or `timeout` passes.
-inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+/// Polls a condition with a deadline (see armada/testing/wait.hpp).
+using armada::testing::wait_until;
 
 /// `publishers` threads, each publishing `per_publisher` messages with payload "P-I" to
 /// `topic` through `conns` (round robin), keyed over 16 keys. A message counts as acknowledged

@@ -22,6 +22,7 @@
 #include <hiredis/hiredis.h>
 
 #include "armada/herald/url.hpp"
+#include "armada/testing/wait.hpp"
 
 extern char** environ;
 
@@ -29,16 +30,8 @@ namespace armada::testing_redis {
 
 using namespace std::chrono_literals;
 
-/// Polls `cond` until it holds or `timeout` passes.
-inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+/// Polls a condition with a deadline (see armada/testing/wait.hpp).
+using armada::testing::wait_until;
 
 /// A port nothing listens on (bound once by the kernel's choice, then released).
 inline std::uint16_t free_port() {

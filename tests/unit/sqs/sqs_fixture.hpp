@@ -15,6 +15,7 @@
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/testing/servers.hpp"
+#include "armada/testing/wait.hpp"
 
 namespace armada::testing_sqs {
 
@@ -37,16 +38,8 @@ inline std::string why_no_sqs() {
   return testing::servers::missing("SQS_URL");
 }
 
-/// Polls `cond` until it holds or `timeout` passes.
-inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+/// Polls a condition with a deadline (see armada/testing/wait.hpp).
+using armada::testing::wait_until;
 
 /// A driver (sqs or sns) and a fresh topic per test, with helpers to make and fetch messages.
 class driver_test : public ::testing::Test {

@@ -5,3 +5,4 @@
 #include "armada/testing/deterministic_fixture.hpp"
 #include "armada/testing/event_capture.hpp"
 #include "armada/testing/servers.hpp"
+#include "armada/testing/wait.hpp"

@@ -33,6 +33,13 @@ public:
   caf::expected<node_state> state(const std::string& host, std::uint16_t port,
                                   std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
+  /// Calls `function` on the node at `host:port` with an encoded argument, as the caller
+  /// "armada-inspect" (a function whose allow-list does not name it refuses). Errors as
+  /// `node::execute_raw`, plus `errc::network` / `errc::timeout` as `state`.
+  caf::expected<std::string> call(const std::string& host, std::uint16_t port, const std::string& function,
+                                  std::string payload,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -11,22 +11,12 @@
 #include <vector>
 
 #include "armada/aegis/node.hpp"
+#include "armada/testing/wait.hpp"
 
 namespace armada::aegis::testing {
 
-/// Polls `pred` until it holds or `timeout` passes; returns whether it held. For conditions
-/// that have no notification (a node's view of the mesh); never use a fixed sleep instead.
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (pred())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-}
+/// Polls a condition with a deadline (see armada/testing/wait.hpp).
+using armada::testing::wait_until;
 
 /// Options with short failure-detection timeouts for tests: heartbeat 50 ms, suspect after
 /// 300 ms, dead after 800 ms, vote timeout 1 s, one scheduler thread per node.
