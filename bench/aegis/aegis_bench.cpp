@@ -4,14 +4,18 @@
 //  - room broadcast to 8 nodes (messages delivered per second);
 //  - convergence time of 16 nodes started together (target < 2 s, default settings);
 //  - detection time of a killed node on every survivor (target < 3 s, default settings);
-//  - resident memory per node with 16 members and 8 rooms.
+//  - resident memory per node with 16 members and 8 rooms;
+//  - per-peer state of one node (target <= 64 KiB): the node here, 16 peers in child processes
+//    (`armada-mesh node`), its heap in use and RSS before and after they joined.
 // Usage: bench_aegis [round_trips] (default 20000).
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <malloc.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -241,8 +245,47 @@ void convergence_and_detection() {
 
 } // namespace
 
+/// What one node keeps per peer: peer actor, proxy, connection buffers, member-table entry.
+/// Runs first, while this process holds nothing else.
+void per_peer_state() {
+#ifdef AEGIS_MESH_PROGRAM
+  constexpr int peers = 16;
+  auto n = start("hub");
+  auto heap = [] { return static_cast<long>(mallinfo2().uordblks); };
+  auto live = [&] { return n->state().live_count(); };
+  std::vector<std::unique_ptr<aegis::testing::process>> children;
+  auto add_peer = [&](int i) {
+    children.push_back(std::make_unique<aegis::testing::process>(std::vector<std::string>{
+      AEGIS_MESH_PROGRAM, "node", "--name", "peer-" + std::to_string(i), "--join", n->address()}));
+  };
+  // One peer first: the costs paid once (the middleman's first connection) are not per peer.
+  add_peer(0);
+  if (!aegis::testing::wait_until([&] { return live() == 2; }, 20s)) {
+    std::printf("per-peer state: the first peer did not join (skipped)\n");
+    return;
+  }
+  long heap0 = heap(), rss0 = rss_kib();
+  for (int i = 1; i <= peers; ++i)
+    add_peer(i);
+  bool ok = aegis::testing::wait_until([&] { return live() == peers + 2; }, 30s);
+  // Gossip and heartbeats have run with every peer for a few rounds before measuring.
+  std::this_thread::sleep_for(2s);
+  long heap1 = heap(), rss1 = rss_kib();
+  std::printf("per-peer state of one node (%d peers in child processes): %.1f KiB heap in use, %.1f KiB RSS "
+              "per peer (target <= 64 KiB)%s\n",
+              peers, static_cast<double>(heap1 - heap0) / 1024.0 / peers,
+              static_cast<double>(rss1 - rss0) / peers, ok ? "" : " (NOT ALL JOINED)");
+  for (auto& c : children)
+    c->stop(SIGTERM);
+  n->stop(false);
+#else
+  std::printf("per-peer state: skipped (armada-mesh was not built)\n");
+#endif
+}
+
 int main(int argc, char** argv) {
   std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  per_peer_state();
   round_trips(n);
   room_broadcast(2000);
   convergence_and_detection();

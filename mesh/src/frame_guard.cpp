@@ -74,6 +74,11 @@ void no_delay(caf::io::broker* self, caf::io::connection_handle hdl) {
   (void) caf::io::network::tcp_nodelay(static_cast<caf::io::network::native_socket>(fd), true);
 }
 
+/// Bytes a relayed connection reads at once. Each relayed peer holds two such buffers (inbound
+/// and the hop to CAF's port), so this bounds the guard's per-peer memory; a larger frame simply
+/// takes several reads.
+constexpr std::size_t relay_chunk = 8 * 1024;
+
 caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size_t max_frame) {
   auto links = std::make_shared<std::map<caf::io::connection_handle, link>>();
   auto drop = [self, links](caf::io::connection_handle hdl) {
@@ -103,7 +108,7 @@ caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size
       links->emplace(*up, link{msg.handle, false, frame_parser{}});
       for (auto h : {msg.handle, *up}) {
         no_delay(self, h);
-        self->configure_read(h, caf::io::receive_policy::at_most(64 * 1024));
+        self->configure_read(h, caf::io::receive_policy::at_most(relay_chunk));
       }
     },
     [self, links, drop](caf::io::new_data_msg& msg) {
