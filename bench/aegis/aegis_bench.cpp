@@ -37,8 +37,8 @@ namespace {
 
 double seconds(clk::duration d) { return std::chrono::duration<double>(d).count(); }
 
-long rss_kib() {
-  std::ifstream in{"/proc/self/status"};
+long rss_kib(const std::string& pid = "self") {
+  std::ifstream in{"/proc/" + pid + "/status"};
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0)
@@ -275,6 +275,11 @@ void per_peer_state() {
               "per peer (target <= 64 KiB)%s\n",
               peers, static_cast<double>(heap1 - heap0) / 1024.0 / peers,
               static_cast<double>(rss1 - rss0) / peers, ok ? "" : " (NOT ALL JOINED)");
+  long child_rss = 0;
+  for (auto& c : children)
+    child_rss += rss_kib(std::to_string(c->pid()));
+  std::printf("RSS of a node process (armada-mesh node, %d members): %.1f MiB on average\n", peers + 2,
+              static_cast<double>(child_rss) / static_cast<double>(children.size()) / 1024.0);
   for (auto& c : children)
     c->stop(SIGTERM);
   n->stop(false);
