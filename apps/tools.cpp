@@ -4,8 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 extern char** environ;
 
@@ -13,15 +18,52 @@ namespace armada::apps {
 
 namespace {
 
-int run(const std::vector<std::string>& argv) {
+/// Runs `argv` and waits for it. With `on_line`, its stdout goes through a pipe: every line is
+/// echoed at once and handed to `on_line`.
+int run(const std::vector<std::string>& argv, const std::function<void(const std::string&)>& on_line = {}) {
   std::vector<char*> args;
   for (auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  int fds[2] = {-1, -1};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (on_line) {
+    if (::pipe(fds) != 0) {
+      std::fprintf(stderr, "armada: cannot make a pipe for %s\n", args[0]);
+      return 127;
+    }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+  }
   pid_t pid = -1;
-  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) {
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (on_line)
+    ::close(fds[1]);
+  if (rc != 0) {
     std::fprintf(stderr, "armada: cannot run %s\n", args[0]);
+    if (on_line)
+      ::close(fds[0]);
     return 127;
+  }
+  if (on_line) {
+    std::string line;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] != '\n') {
+          line += buf[i];
+          continue;
+        }
+        std::printf("%s\n", line.c_str());
+        std::fflush(stdout);
+        on_line(line);
+        line.clear();
+      }
+    ::close(fds[0]);
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -59,6 +101,8 @@ int run_benchmarks(const std::string& bench_dir, const std::string& only) {
     return 2;
   }
   int failures = 0;
+  // The lines that carry a ratio to a raw baseline or a target, per benchmark, for the summary.
+  std::vector<std::pair<std::string, std::string>> summary;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     auto& b = chosen[i];
     auto exe = std::filesystem::path{bench_dir} / b.name / ("bench_" + std::string{b.name});
@@ -73,11 +117,21 @@ int run_benchmarks(const std::string& bench_dir, const std::string& only) {
     }
     std::vector<std::string> argv{exe.string()};
     argv.insert(argv.end(), b.args.begin(), b.args.end());
-    if (run(argv) != 0)
+    auto keep = [&](const std::string& line) {
+      if (line.find("ratio") != std::string::npos || line.find("target") != std::string::npos
+          || line.find("x raw") != std::string::npos)
+        summary.emplace_back(b.name, line.substr(line.find_first_not_of(' ') == std::string::npos
+                                                   ? 0 : line.find_first_not_of(' ')));
+    };
+    if (run(argv, keep) != 0)
       ++failures;
   }
   std::printf("\n[####################] %zu/%zu done%s\n", chosen.size(), chosen.size(),
               failures ? " (some benchmarks did not run: see above)" : "");
+  std::printf("\nsummary: armada against its raw baselines and targets\n");
+  std::printf("%-15s %s\n", "benchmark", "figure");
+  for (auto& [name, line] : summary)
+    std::printf("%-15s %s\n", name.c_str(), line.c_str());
   return failures == 0 ? 0 : 1;
 }
 
