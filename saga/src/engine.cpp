@@ -307,6 +307,23 @@ caf::expected<std::optional<std::string>> engine::prepare_start(const std::strin
   return std::optional<std::string>{};
 }
 
+caf::error engine::write_first(saga_record& rec) {
+  rec.updated_ms = core_->now_ms();
+  rec.owner = core_->owner();
+  rec.lease_ms = rec.updated_ms + core_->lease().count();
+  ++rec.version;
+  auto written = std::make_shared<std::promise<caf::error>>();
+  auto outcome = written->get_future();
+  core_->store().write(rec, [written](caf::error err) { written->set_value(std::move(err)); });
+  if (outcome.wait_for(std::chrono::seconds{30}) != std::future_status::ready)
+    return make_error(errc::timeout, "saga '" + rec.id + "': the " + core_->store().describe()
+                                       + " store did not confirm the first write within 30 s; the saga did not start");
+  if (auto err = outcome.get())
+    return err;
+  rec.lazy_data.reset(); // the actor captures the data itself
+  return {};
+}
+
 caf::error engine::launch(saga_record& rec, const std::function<caf::actor(saga_record)>& spawn) {
   return detail::launch(*core_, rec, [&]() -> caf::expected<caf::actor> { return spawn(rec); });
 }

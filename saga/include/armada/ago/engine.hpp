@@ -51,6 +51,12 @@ struct start_options {
   /// The saga id; empty: a fresh UUID. Starting an id that already exists starts nothing and
   /// returns the id (so a redelivered command cannot run its saga twice).
   std::string id{};
+  /// Wait until the saga's first record is in the log before `start` returns: a crash right
+  /// after `start` cannot lose the saga (recovery resumes it). Without it, `start` returns once
+  /// the actor runs and the first write follows at once (a caller that must not lose a start
+  /// then starts with an explicit id and retries: start is idempotent per id). Costs one log
+  /// write's latency per start (an fsync on the embedded store, shared with other writes).
+  bool durable = false;
 };
 
 /// A finished saga: its final state, error and data.
@@ -172,6 +178,8 @@ private:
   caf::expected<std::optional<std::string>> prepare_start(const std::string& type, std::type_index t,
                                                           start_options& opts, saga_record& rec);
   caf::error launch(saga_record& rec, const std::function<caf::actor(saga_record)>& spawn);
+  /// Writes the Pending record of a durable start and waits for the log (start_options::durable).
+  caf::error write_first(saga_record& rec);
 
   caf::actor_system& sys_;
   std::shared_ptr<detail::engine_core> core_;
@@ -233,6 +241,11 @@ caf::expected<std::string> engine::start(const std::string& type, T data, start_
     return std::move(existing.error());
   if (*existing)
     return std::move(**existing);
+  if (opts.durable) {
+    rec.lazy_data = std::make_shared<const detail::typed_data<T>>(data);
+    if (auto err = write_first(rec))
+      return err;
+  }
   auto def = std::static_pointer_cast<detail::definition<T>>(find(type));
   auto core = core_;
   auto& sys = sys_;
