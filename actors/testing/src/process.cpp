@@ -1,4 +1,4 @@
-#include "armada/aegis/process.hpp"
+#include "armada/testing/process.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 
 extern char** environ;
 
-namespace armada::aegis::testing {
+namespace armada::testing {
 
 process::process(const std::vector<std::string>& argv) {
   int fds[2];
@@ -79,6 +79,15 @@ std::optional<std::string> process::wait_for_line(const std::string& prefix,
   }
 }
 
+int process::wait_exit() {
+  if (pid_ <= 0)
+    return -1;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void process::signal(int sig) {
   if (pid_ > 0)
     ::kill(pid_, sig);
@@ -96,4 +105,4 @@ int process::stop(int sig) {
   return status;
 }
 
-} // namespace armada::aegis::testing
+} // namespace armada::testing
