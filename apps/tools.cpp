@@ -48,7 +48,7 @@ int run_benchmarks(const std::string& bench_dir, const std::string& only) {
     std::vector<std::string> args;
   };
   std::vector<bench> all{{"capitan", {}}, {"pipz", {}}, {"herald", {"100000"}}, {"ago", {"100000", "100000"}},
-                         {"aegis", {}}, {"herald_brokers", {"20000"}}, {"herald_cloud", {"2000"}}};
+                         {"aegis", {}}, {"herald_brokers", {"20000"}}, {"herald_cloud", {"500"}}};
   std::vector<bench> chosen;
   for (auto& b : all)
     if (only.empty() || only == b.name)

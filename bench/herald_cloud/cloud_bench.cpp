@@ -3,11 +3,13 @@
 // with Boost.Beast on one kept-alive connection, in the same run — printing msgs/s and the ratio
 // herald / raw. Needs the servers of `scripts/servers up moto pubsub firestore` (SQS_URL,
 // SNS_URL, PUBSUB_URL, FIRESTORE_URL in build/servers.env); a provider whose server is missing
-// prints "skipped: <reason>". The emulators are slow (Python, Java): keep N modest.
+// prints "skipped: <reason>". The emulators are slow (Python, Java): keep N modest. Each raw run
+// follows a warm-up raw run of N/10 (a cold JVM emulator is slower at first).
 //
 //   scripts/servers run -- build/bench/herald_cloud/bench_herald_cloud [N [SIZES [PROVIDERS]]]
 //   (default 2000 256 sqs,sns,pubsub,firestore)
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
     auto url = *base + p.properties;
     for (std::size_t size : sizes) {
       auto topic = "bench-" + run_id + "-" + p.name + "-" + std::to_string(size);
+      (void)p.raw(*u, topic + "-warm", std::max<std::size_t>(n / 10, 10), size); // a cold emulator (JIT) is slower
       auto raw = p.raw(*u, topic + "-raw", n, size);
       if (auto err = p.prepare(url, topic)) {
         std::fprintf(stderr, "%s\n", describe(err).c_str());
