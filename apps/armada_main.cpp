@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
 
   std::string bench_only;
   auto bench_cmd = app.add_subcommand("bench", "run the benchmarks (armada vs the raw baselines) and print their tables");
-  bench_cmd->add_option("--only", bench_only, "one of: capitan, pipz, herald, ago, aegis, herald_brokers");
+  bench_cmd->add_option("--only", bench_only, "one of: capitan, pipz, herald, ago, aegis, herald_brokers, herald_cloud");
 
   armada::apps::capitan_demo_options local;
   auto local_cmd = app.add_subcommand("capitan-demo", "the order flow on local capitan signals in one "

@@ -90,14 +90,14 @@ int run_benchmarks(const std::string& bench_dir, const std::string& only) {
     std::vector<std::string> args;
   };
   std::vector<bench> all{{"capitan", {}}, {"pipz", {}}, {"herald", {"100000"}}, {"ago", {"100000", "100000"}},
-                         {"aegis", {}}, {"herald_brokers", {"20000"}}};
+                         {"aegis", {}}, {"herald_brokers", {"20000"}}, {"herald_cloud", {"500"}}};
   std::vector<bench> chosen;
   for (auto& b : all)
     if (only.empty() || only == b.name)
       chosen.push_back(b);
   if (chosen.empty()) {
-    std::fprintf(stderr, "armada bench: no benchmark named '%s'; choose capitan, pipz, herald, ago, aegis or "
-                         "herald_brokers\n", only.c_str());
+    std::fprintf(stderr, "armada bench: no benchmark named '%s'; choose capitan, pipz, herald, ago, aegis, "
+                         "herald_brokers or herald_cloud\n", only.c_str());
     return 2;
   }
   int failures = 0;

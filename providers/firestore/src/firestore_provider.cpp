@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/lease_keeper.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/serialization/base64.hpp"
@@ -20,11 +21,15 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// One subscription: reads the oldest documents and leases them one by one (compare-and-set).
+/// One subscription: reads the oldest documents and leases them one by one (compare-and-set);
+/// the leases of what it holds are renewed while handlers are slow.
 class firestore_subscription final : public subscription_driver {
 public:
   firestore_subscription(const settings& s, std::string collection, std::string topic)
-    : api_(s), collection_(std::move(collection)), topic_(std::move(topic)) {}
+    : api_(s), collection_(std::move(collection)), topic_(std::move(topic)),
+      keeper_(s.lease, [this](const std::vector<std::string>& due) { renew(due); }) {
+    keeper_.start();
+  }
   ~firestore_subscription() override { close(); }
 
   caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override {
@@ -63,6 +68,7 @@ public:
       m.broker = d.name;
       m.attempt = d.attempts + 1;
       held_[d.name] = *taken;
+      keeper_.hold(d.name);
       out.push_back(std::move(m));
     }
     if (out.empty()) {
@@ -80,6 +86,7 @@ public:
       return make_error(errc::ack, "firestore provider: message " + m.id + " is not held by this subscription");
     auto token = i->second;
     held_.erase(i);
+    keeper_.release(m.broker);
     auto gone = api_.remove(m.broker, token);
     if (!gone)
       return make_error(errc::ack, describe(gone.error()));
@@ -96,6 +103,7 @@ public:
       return make_error(errc::nack, "firestore provider: message " + m.id + " is not held by this subscription");
     auto token = i->second;
     held_.erase(i);
+    keeper_.release(m.broker);
     if (auto r = api_.set_lease(m.broker, token, now_ms() + delay.count()); !r)
       return make_error(errc::nack, describe(r.error()));
     return caf::none;
@@ -105,6 +113,7 @@ public:
     if (closed_.exchange(true))
       return;
     cv_.notify_all();
+    (void)keeper_.stop();
     std::lock_guard lock{mtx_};
     for (auto& [doc, token] : held_)
       (void)api_.set_lease(doc, token, 0); // free for the next subscriber at once
@@ -113,6 +122,25 @@ public:
   }
 
 private:
+  // On the keeper thread: moves the lease end of what handlers still hold another lease ahead
+  // (compare-and-set on the token, which the renewal replaces). A document changed by someone
+  // else meanwhile is no longer held; a failed call leaves the lease to run out.
+  void renew(const std::vector<std::string>& due) {
+    std::lock_guard lock{mtx_};
+    for (auto& doc : due) {
+      auto i = held_.find(doc);
+      if (closed_ || i == held_.end())
+        continue;
+      auto token = api_.set_lease(doc, i->second, now_ms() + api_.config().lease.count());
+      if (token && token->empty()) {
+        held_.erase(i);
+        keeper_.release(doc);
+      } else if (token) {
+        i->second = *token;
+      }
+    }
+  }
+
   api api_;
   std::string collection_;
   std::string topic_;
@@ -120,6 +148,7 @@ private:
   std::condition_variable cv_;
   std::atomic<bool> closed_{false};
   std::map<std::string, std::string> held_; // document → update time after our lease
+  lease_keeper keeper_; // last, so it stops before the rest goes
 };
 
 class firestore_driver final : public driver {

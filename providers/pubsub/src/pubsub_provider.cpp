@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/lease_keeper.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "pubsub_client.hpp"
@@ -19,12 +19,17 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::size_t publish_limit = 1000;
+constexpr std::size_t ack_id_limit = 1000; // ack ids per :acknowledge or :modifyAckDeadline
 
-/// One subscription: `:pull` with its own connection; what it holds is released on close.
+/// One subscription: `:pull` with its own connection; the ack deadline of what it holds is
+/// extended while handlers are slow, and what it holds is released on close.
 class pubsub_subscription final : public subscription_driver {
 public:
   pubsub_subscription(const settings& s, std::string sub, std::string topic)
-    : api_(s), sub_(std::move(sub)), topic_(std::move(topic)) {}
+    : api_(s), sub_(std::move(sub)), topic_(std::move(topic)),
+      keeper_(std::chrono::seconds{s.ack_deadline_s}, [this](const std::vector<std::string>& due) { extend(due); }) {
+    keeper_.start();
+  }
   ~pubsub_subscription() override { close(); }
 
   caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override {
@@ -45,7 +50,7 @@ public:
         auto& seen = attempts_[got.id];
         if (!m.contains("deliveryAttempt"))
           got.attempt = ++seen;
-        held_.insert(got.broker);
+        keeper_.hold(got.broker);
       }
     if (out.empty()) {
       auto rest = wait - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
@@ -62,7 +67,7 @@ public:
     nlohmann::json ids = nlohmann::json::array();
     for (auto& m : ms) {
       ids.push_back(m.broker);
-      held_.erase(m.broker);
+      keeper_.release(m.broker);
       attempts_.erase(m.id);
     }
     if (auto r = api_.call("POST", "subscriptions/" + sub_ + ":acknowledge", {{"ackIds", ids}}); !r)
@@ -72,7 +77,7 @@ public:
 
   caf::error nack(const message& m, std::chrono::milliseconds delay) override {
     std::lock_guard lock{mtx_};
-    held_.erase(m.broker);
+    keeper_.release(m.broker);
     auto secs = std::clamp<std::int64_t>((delay.count() + 500) / 1000, 0, 600);
     if (auto r = release({m.broker}, secs); !r)
       return make_error(errc::nack, describe(r.error()));
@@ -83,18 +88,32 @@ public:
     if (closed_.exchange(true))
       return;
     cv_.notify_all();
+    auto held = keeper_.stop();
     std::lock_guard lock{mtx_};
-    std::vector<std::string> held{held_.begin(), held_.end()};
-    held_.clear();
     if (!held.empty())
       (void)release(held, 0); // visible again at once for the next subscriber
     api_.close();
   }
 
 private:
+  /// Sets the ack deadline of `ack_ids` to `secs` from now, in calls of at most 1000 ids.
   caf::expected<nlohmann::json> release(const std::vector<std::string>& ack_ids, std::int64_t secs) {
-    return api_.call("POST", "subscriptions/" + sub_ + ":modifyAckDeadline",
-                     {{"ackIds", ack_ids}, {"ackDeadlineSeconds", secs}});
+    caf::expected<nlohmann::json> r{nlohmann::json::object()};
+    for (std::size_t first = 0; first < ack_ids.size() && r; first += ack_id_limit) {
+      std::vector<std::string> chunk(ack_ids.begin() + static_cast<std::ptrdiff_t>(first),
+                                     ack_ids.begin() + static_cast<std::ptrdiff_t>(std::min(ack_ids.size(), first + ack_id_limit)));
+      r = api_.call("POST", "subscriptions/" + sub_ + ":modifyAckDeadline",
+                    {{"ackIds", chunk}, {"ackDeadlineSeconds", secs}});
+    }
+    return r;
+  }
+
+  // On the keeper thread: another ack deadline for what handlers still hold. A failed call is
+  // not repeated: the message keeps its deadline (and may come again, as after a crash).
+  void extend(const std::vector<std::string>& due) {
+    std::lock_guard lock{mtx_};
+    if (!closed_)
+      (void)release(due, api_.config().ack_deadline_s);
   }
 
   api api_;
@@ -103,8 +122,8 @@ private:
   std::mutex mtx_;
   std::condition_variable cv_;
   std::atomic<bool> closed_{false};
-  std::set<std::string> held_;
   std::map<std::string, std::uint32_t> attempts_;
+  lease_keeper keeper_; // the ack ids held; last, so it stops before the rest goes
 };
 
 class pubsub_driver final : public driver {

@@ -24,7 +24,8 @@ std::int64_t seconds_up(std::chrono::milliseconds d) {
 } // namespace
 
 subscription::subscription(const settings& s, std::string queue_topic, std::string topic)
-  : api_(s), queue_topic_(std::move(queue_topic)), topic_(std::move(topic)) {}
+  : api_(s), keeper_api_(s), queue_topic_(std::move(queue_topic)), topic_(std::move(topic)),
+    keeper_(s.visibility, [this](const std::vector<std::string>& due) { extend(due); }) {}
 
 subscription::~subscription() {
   close();
@@ -36,7 +37,7 @@ caf::error subscription::start() {
   if (!url)
     return url.error();
   url_ = *url;
-  keeper_ = std::thread{[this] { keep_visible(); }};
+  keeper_.start();
   return caf::none;
 }
 
@@ -64,27 +65,19 @@ caf::expected<std::vector<message>> subscription::fetch(std::size_t max, std::ch
   if (!got)
     return got.error();
   std::vector<message> out;
-  if (got->contains("Messages") && (*got)["Messages"].is_array()) {
-    auto until = clock::now() + visibility;
-    std::lock_guard held{held_mtx_};
+  if (got->contains("Messages") && (*got)["Messages"].is_array())
     for (auto& m : (*got)["Messages"]) {
       out.push_back(decode(m, topic_));
-      held_[out.back().broker] = until;
+      keeper_.hold(out.back().broker);
     }
-  }
   if (out.empty() && wait_s == 0) {
     auto rest = wait - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
     if (rest.count() > 0) {
-      std::unique_lock held{held_mtx_};
-      held_cv_.wait_for(held, rest, [&] { return closed_.load(); });
+      std::unique_lock waiting{wait_mtx_};
+      wait_cv_.wait_for(waiting, rest, [&] { return closed_.load(); });
     }
   }
   return out;
-}
-
-void subscription::release(const std::string& receipt) {
-  std::lock_guard held{held_mtx_};
-  held_.erase(receipt);
 }
 
 caf::error subscription::ack(const message& m) {
@@ -103,7 +96,7 @@ caf::error subscription::ack_batch(const std::vector<message>& ms) {
     }
     auto r = api_.call("DeleteMessageBatch", {{"QueueUrl", url_}, {"Entries", entries}});
     for (auto i = first; i < std::min(ms.size(), first + batch_limit); ++i)
-      release(ms[i].broker);
+      keeper_.release(ms[i].broker);
     if (!r)
       return make_error(errc::ack, describe(r.error()));
     if (r->contains("Failed") && (*r)["Failed"].is_array() && !(*r)["Failed"].empty()) {
@@ -121,7 +114,7 @@ caf::error subscription::nack(const message& m, std::chrono::milliseconds delay)
   if (m.broker.empty())
     return make_error(errc::nack, "sqs provider: message " + m.id + " has no receipt handle; nack takes the delivered message");
   std::lock_guard lock{mtx_};
-  release(m.broker);
+  keeper_.release(m.broker);
   // Whole seconds, rounded to the nearest: a delay under half a second is visible at once.
   auto secs = std::clamp<std::int64_t>((delay.count() + 500) / 1000, 0, max_visibility_s);
   auto r = api_.call("ChangeMessageVisibility",
@@ -131,54 +124,27 @@ caf::error subscription::nack(const message& m, std::chrono::milliseconds delay)
   return caf::none;
 }
 
-void subscription::keep_visible() {
-  auto visibility = api_.config().visibility;
-  api keeper_api{api_.config()};
-  std::unique_lock held{held_mtx_};
-  while (!closed_) {
-    held_cv_.wait_for(held, std::max<std::chrono::milliseconds>(visibility / 4, 250ms), [&] { return closed_.load(); });
-    if (closed_)
-      break;
-    // Extend what runs out within half the visibility timeout.
-    auto now = clock::now();
-    std::vector<std::string> due;
-    for (auto& [receipt, until] : held_)
-      if (until - now < visibility / 2)
-        due.push_back(receipt);
-    if (due.empty())
-      continue;
-    held.unlock();
-    for (std::size_t first = 0; first < due.size(); first += batch_limit) {
-      nlohmann::json entries = nlohmann::json::array();
-      for (auto i = first; i < std::min(due.size(), first + batch_limit); ++i)
-        entries.push_back({{"Id", std::to_string(i)}, {"ReceiptHandle", due[i]}, {"VisibilityTimeout", seconds_up(visibility)}});
-      (void)keeper_api.call("ChangeMessageVisibilityBatch", {{"QueueUrl", url_}, {"Entries", entries}});
-    }
-    held.lock();
-    auto until = clock::now() + visibility;
-    for (auto& receipt : due)
-      if (auto i = held_.find(receipt); i != held_.end())
-        i->second = until;
+// Extends the visibility of what handlers still hold by another timeout, on the keeper's
+// connection (the main one may be in a long poll).
+void subscription::extend(const std::vector<std::string>& due) {
+  auto secs = seconds_up(keeper_api_.config().visibility);
+  for (std::size_t first = 0; first < due.size() && !closed_; first += batch_limit) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (auto i = first; i < std::min(due.size(), first + batch_limit); ++i)
+      entries.push_back({{"Id", std::to_string(i)}, {"ReceiptHandle", due[i]}, {"VisibilityTimeout", secs}});
+    (void)keeper_api_.call("ChangeMessageVisibilityBatch", {{"QueueUrl", url_}, {"Entries", entries}});
   }
-  keeper_api.close();
 }
 
 void subscription::close() {
   if (closed_.exchange(true))
     return;
-  { std::lock_guard held{held_mtx_}; } // a waiter is now either blocked or sees closed_
-  held_cv_.notify_all();
-  if (keeper_.joinable())
-    keeper_.join();
+  { std::lock_guard waiting{wait_mtx_}; } // a waiter is now either blocked or sees closed_
+  wait_cv_.notify_all();
+  auto receipts = keeper_.stop();
+  keeper_api_.close();
   std::lock_guard lock{mtx_}; // waits for a fetch in progress (at most its wait)
   // What this subscription holds becomes visible at once for the next subscriber.
-  std::vector<std::string> receipts;
-  {
-    std::lock_guard held{held_mtx_};
-    for (auto& [receipt, until] : held_)
-      receipts.push_back(receipt);
-    held_.clear();
-  }
   for (std::size_t first = 0; first < receipts.size() && !url_.empty(); first += batch_limit) {
     nlohmann::json entries = nlohmann::json::array();
     for (auto i = first; i < std::min(receipts.size(), first + batch_limit); ++i)

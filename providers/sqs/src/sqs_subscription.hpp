@@ -1,18 +1,18 @@
 #pragma once
 
 // One subscription: ReceiveMessage on the topic's queue with its own HTTP connection, the
-// receipt handles of the messages it holds, and a keeper thread (with a connection of its own)
+// receipt handles of the messages it holds, and a lease keeper (with a connection of its own)
 // that extends their visibility while handlers are slow.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "armada/herald/driver.hpp"
+#include "armada/herald/lease_keeper.hpp"
 #include "armada/herald/sqs_client.hpp"
 
 namespace armada::herald::sqs {
@@ -36,21 +36,18 @@ private:
   using clock = std::chrono::steady_clock;
 
   caf::error closed_error() const;
-  void keep_visible();                 // the keeper thread
-  void release(const std::string& receipt);
+  void extend(const std::vector<std::string>& receipts); // on the keeper thread
 
   api api_;
+  api keeper_api_;                     // the keeper's connection
   std::string queue_topic_;
   std::string topic_;
   std::string url_;
   std::mutex mtx_;                     // fetch, ack, nack, close (the main connection)
   std::atomic<bool> closed_{false};
-
-  // Receipt handles held (delivered, not acked or nacked) → when their visibility runs out.
-  std::mutex held_mtx_;
-  std::condition_variable held_cv_;
-  std::map<std::string, clock::time_point> held_;
-  std::thread keeper_;
+  std::mutex wait_mtx_;                // an empty short-poll fetch waits out its wait here
+  std::condition_variable wait_cv_;
+  lease_keeper keeper_;                // the receipt handles held; last, so it stops first
 };
 
 } // namespace armada::herald::sqs

@@ -1,5 +1,6 @@
 // The firestore driver: URL and properties, and against the Firestore emulator — leases that
-// competing subscriptions never share, a lease running out, ack deleting the document.
+// competing subscriptions never share, leases renewed while held and freed on close, ack
+// deleting the document.
 
 #include <set>
 
@@ -69,7 +70,7 @@ TEST_F(firestore_collection, competing_subscriptions_never_hold_the_same_message
   EXPECT_EQ(total, 20u); // inside the lease: nobody got a message twice
 }
 
-TEST_F(firestore_collection, an_unacked_message_comes_back_after_its_lease_and_an_acked_one_does_not) {
+TEST_F(firestore_collection, an_unacked_message_comes_back_when_its_holder_closes_and_an_acked_one_does_not) {
   ASSERT_TRUE(drv_->publish(msg("kept")));
   ASSERT_TRUE(drv_->publish(msg("done")));
   auto sub = drv_->subscribe(topic_, {});
@@ -83,9 +84,27 @@ TEST_F(firestore_collection, an_unacked_message_comes_back_after_its_lease_and_a
   }
   auto other = drv_->subscribe(topic_, {});
   ASSERT_TRUE(other);
-  auto again = fetch(**other, 1, 10s); // after the 1.5 s lease
+  EXPECT_TRUE(fetch(**other, 1, 2500ms).empty()); // past the 1.5 s lease: renewed while held
+  (*sub)->close();
+  auto again = fetch(**other, 1, 10s);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].payload, "kept");
   EXPECT_EQ(again[0].attempt, 2u);
   EXPECT_TRUE(fetch(**other, 1, 2500ms).empty()); // "done" was deleted
+}
+
+TEST_F(firestore_collection, a_slow_handler_keeps_its_lease_renewed_and_gets_its_message_once) {
+  auto slow = drv_->subscribe(topic_, {});
+  auto other = drv_->subscribe(topic_, {});
+  ASSERT_TRUE(slow && other);
+  ASSERT_TRUE(drv_->publish(msg("slow")));
+  auto held = fetch(**slow, 1);
+  ASSERT_EQ(held.size(), 1u);
+  caf::error acked;
+  // Three times the 1.5 s lease: without renewal the other subscription would take it.
+  auto stolen = compete_with_slow_handler(**slow, held[0], **other, 4500ms, acked);
+  EXPECT_TRUE(stolen.empty()) << "the competing subscription got " << stolen.size() << " message(s)";
+  EXPECT_FALSE(acked) << describe(acked); // the ack found the lease still ours
+  EXPECT_TRUE(fetch(**other, 1, 2s).empty());
+  EXPECT_TRUE(fetch(**slow, 1, 1s).empty());
 }

@@ -1,5 +1,6 @@
 // The pubsub driver: URL and properties, and against the Pub/Sub emulator — a binary payload
-// with metadata, groups each reading every message, nack with a counted attempt, close.
+// with metadata, groups each reading every message, nack with a counted attempt, close, the ack
+// deadline extended for a slow handler.
 
 #include <gtest/gtest.h>
 
@@ -100,4 +101,23 @@ TEST_F(pubsub_topic, a_batch_of_many_messages_arrives_complete) {
   ASSERT_TRUE(r) << describe(r.error());
   EXPECT_EQ(r->size(), 50u);
   EXPECT_EQ(fetch(**sub, 50).size(), 50u);
+}
+
+TEST_F(pubsub_topic, a_slow_handler_keeps_its_message_past_the_ack_deadline_and_gets_it_once) {
+  auto d = herald::pubsub::make_driver(*pubsub_url() + "&ack-deadline=10000"); // Pub/Sub's shortest
+  ASSERT_TRUE(d) << describe(d.error());
+  auto slow = (*d)->subscribe(topic_, {.group = "g"});
+  auto other = (*d)->subscribe(topic_, {.group = "g"});
+  ASSERT_TRUE(slow && other);
+  ASSERT_TRUE((*d)->publish(msg("slow")));
+  auto held = fetch(**slow, 1);
+  ASSERT_EQ(held.size(), 1u);
+  caf::error acked;
+  // 1.6 times the deadline: without the extension the other subscription would get it.
+  auto stolen = compete_with_slow_handler(**slow, held[0], **other, 16s, acked);
+  EXPECT_TRUE(stolen.empty()) << "the competing subscription got " << stolen.size() << " message(s)";
+  EXPECT_FALSE(acked) << describe(acked);
+  EXPECT_TRUE(fetch(**other, 1, 2s).empty());
+  EXPECT_TRUE(fetch(**slow, 1, 1s).empty());
+  (*d)->close();
 }

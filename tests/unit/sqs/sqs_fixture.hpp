@@ -3,6 +3,7 @@
 // Helpers of the sqs tests: the moto_server of `scripts/servers up moto` (skipped with the
 // reason when it is not running) and waiting with a deadline.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -82,6 +83,31 @@ protected:
       return got.size() >= n;
     }, timeout);
     return got;
+  }
+
+  /// A slow handler: holds `held` (delivered to `slow`) for `handling` on a thread of its own,
+  /// then acks it (the result in `acked`); returns what `other`, a competing subscription,
+  /// received meanwhile — nothing where `slow` keeps its message past the deadline.
+  static std::vector<herald::message> compete_with_slow_handler(herald::subscription_driver& slow,
+                                                                const herald::message& held,
+                                                                herald::subscription_driver& other,
+                                                                std::chrono::milliseconds handling, caf::error& acked) {
+    std::atomic<bool> done{false};
+    std::thread handler{[&] {
+      std::this_thread::sleep_for(handling); // the slow handler
+      acked = slow.ack(held);
+      done = true;
+    }};
+    std::vector<herald::message> stolen;
+    bool finished = wait_until([&] {
+      if (auto r = other.fetch(1, 100ms))
+        for (auto& m : *r)
+          stolen.push_back(std::move(m));
+      return done.load();
+    }, handling + 30s);
+    handler.join();
+    EXPECT_TRUE(finished);
+    return stolen;
   }
 
   std::shared_ptr<herald::driver> drv_;

@@ -17,14 +17,17 @@ namespace armada::herald::firestore {
 /// a sequence field `seq`, the whole message as an envelope (`e`, bytes), `lease_until` and
 /// `attempts`. A subscription reads the oldest documents by `seq` and takes a lease on each with
 /// a compare-and-set commit (precondition: the document's update time), so competing
-/// subscriptions never hold the same message; ack deletes the document; nack(delay) moves the
-/// lease end to now + delay; close ends its leases. Firestore REST for the Firestore emulator
+/// subscriptions never hold the same message; a keeper thread of the subscription renews the
+/// lease of a held message (delivered, not acked or nacked) before it ends, so a slow handler
+/// keeps it; ack deletes the document; nack(delay) moves the lease end to now + delay; close
+/// ends its leases. Firestore REST for the Firestore emulator
 /// (plain http, no authentication). See docs/providers/firestore.md.
 ///
 /// URL: `firestore://host:port?project=NAME&…`. Properties (validated up front):
 ///   project            string        ""        empty: FIRESTORE_PROJECT_ID, then GOOGLE_CLOUD_PROJECT
 ///   collection-prefix  string        herald-   collection of topic t: <prefix>t
-///   lease              milliseconds  30000     how long a delivered message is held before others may take it
+///   lease              milliseconds  30000     how long a delivered message is held before others may take
+///                                              it; renewed while a handler holds it
 ///   scan               integer       100       documents read per fetch (oldest first)
 ///   connect-timeout    milliseconds  5000
 ///   request-timeout    milliseconds  10000

@@ -21,7 +21,8 @@ namespace armada::herald::pubsub {
 ///
 /// URL: `pubsub://host:port?project=NAME&…`. Properties (validated up front):
 ///   project          string        ""     the project; empty: PUBSUB_PROJECT_ID
-///   ack-deadline     milliseconds  30000  ack deadline of new subscriptions (whole seconds, 10 s to 600 s)
+///   ack-deadline     milliseconds  30000  ack deadline of new subscriptions (whole seconds, 10 s to 600 s);
+///                                         extended while a handler holds the message
 ///   connect-timeout  milliseconds  5000
 ///   request-timeout  milliseconds  10000
 ///   max-attempts     integer       4      tries of one request on transport errors, 5xx and 429
@@ -29,7 +30,9 @@ namespace armada::herald::pubsub {
 /// Publish is `topics/…:publish` (data base64, metadata as attributes, key as ordering key);
 /// publish_batch publishes up to 1000 messages per call; fetch is `:pull`; ack is
 /// `:acknowledge`; nack(delay) is `:modifyAckDeadline` to the delay (whole seconds; 0: at once);
-/// close sets the deadline of held messages to 0. The delivery attempt is Pub/Sub's
+/// while a message is held (delivered, not acked or nacked) a keeper thread of the subscription
+/// extends its deadline (`:modifyAckDeadline`, batched) before it runs out; close sets the
+/// deadline of held messages to 0. The delivery attempt is Pub/Sub's
 /// `deliveryAttempt` where the server reports it, else counted by the subscription.
 caf::expected<connection> connect(caf::actor_system& sys, std::string_view url);
 
