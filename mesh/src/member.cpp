@@ -1,6 +1,7 @@
 #include "armada/aegis/member.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -83,6 +84,10 @@ std::optional<member_change> member_table::merge(const member_info& entry) {
   if (entry.id.empty())
     return std::nullopt;
   if (entry.id == self_.id) {
+    // No incarnation outbids the largest one, and no honest member gets there (one step per
+    // refutation): such a claim is ignored rather than wrapped around to 0.
+    if (entry.incarnation == std::numeric_limits<std::uint64_t>::max())
+      return std::nullopt;
     if (entry.state() != member_status::alive && self_.state() == member_status::alive
         && entry.incarnation >= self_.incarnation) {
       auto before = self_;

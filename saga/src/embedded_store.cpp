@@ -29,32 +29,10 @@ MDB_val as_val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
 }
 
-/// The lease of a record, kept apart from it so a write checks it without decoding the record:
-/// "<lease ms> <owner>".
-struct lease_info {
-  std::int64_t lease_ms = 0;
-  std::string owner;
-};
-
-std::string encode_lease(std::int64_t ms, const std::string& owner) {
-  return std::to_string(ms) + " " + owner;
-}
-
-lease_info decode_lease(std::string_view v) {
-  lease_info l;
-  auto sp = v.find(' ');
-  auto digits = v.substr(0, sp);
-  for (char c : digits)
-    if (c >= '0' && c <= '9')
-      l.lease_ms = l.lease_ms * 10 + (c - '0');
-  if (sp != std::string_view::npos)
-    l.owner = std::string{v.substr(sp + 1)};
-  return l;
-}
-
-bool lease_free(const lease_info& l, const std::string& writer, std::int64_t now_ms) {
-  return l.owner == writer || l.owner.empty() || l.lease_ms <= now_ms;
-}
+using detail::decode_lease;
+using detail::encode_lease;
+using detail::lease_free;
+using detail::lease_info;
 
 class embedded_saga_store final : public saga_store {
 public:

@@ -206,7 +206,8 @@ caf::expected<config> config::from_settings(const caf::settings& root) {
                                where + " must be a section such as { buffer-size = 64 }");
     signal_config s;
     for (auto& [name, v] : *entry) {
-      auto bad = [&](std::string_view expected) {
+      // Init-captures: clang before 16 cannot capture structured bindings (the fuzz build).
+      auto bad = [&where, &name = name, &v = v](std::string_view expected) {
         return make_config_error(errc::invalid_config, where + "." + name + " must be "
                                                          + std::string{expected} + ", got "
                                                          + caf::to_string(v));

@@ -175,7 +175,8 @@ void handle_one(subscriber_pointer self, message m, const subscription_actor& su
     }
     caf::anon_send(me, done_atom::value, id, std::move(err));
   };
-  if (auto err = invoke_handler([&] { s.handler(it->second.msg, done); }))
+  auto& msg = it->second.msg; // clang before 16 cannot capture a structured binding (the fuzz build)
+  if (auto err = invoke_handler([&] { s.handler(msg, done); }))
     done(std::move(err)); // an async handler that threw before reporting
 }
 

@@ -108,7 +108,8 @@ caf::expected<properties> properties::resolve(std::string_view provider, const u
                                         + "'; known properties: " + known);
     }
     std::int64_t n = 0;
-    auto wrong = [&](std::string_view expected) {
+    // Init-captures: clang before 16 cannot capture structured bindings (the fuzz build).
+    auto wrong = [&, &name = name, &value = value](std::string_view expected) {
       return make_error(errc::config, std::string{provider} + " provider: property '" + name
                                         + "' must be " + std::string{expected} + ", got '" + value
                                         + "' (" + spec->description + ")");

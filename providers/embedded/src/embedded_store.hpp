@@ -35,6 +35,11 @@ struct group_handle {
   std::uint64_t group_id = 0;
 };
 
+/// The message of log record `seq` of `g`'s topic (the stored envelope `bytes`), delivered for
+/// the `attempt`th time. A record that does not decode comes out with its bytes as the payload
+/// and metadata `embedded-decode-error`; never throws.
+message to_message(const group_handle& g, std::uint64_t seq, std::string bytes, std::uint32_t attempt);
+
 /// What a group could take now, read without taking the write lock.
 struct group_outlook {
   bool ready = false;            ///< a message is waiting for the group now

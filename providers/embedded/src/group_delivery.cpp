@@ -9,8 +9,6 @@
 
 namespace armada::herald::embedded {
 
-namespace {
-
 message to_message(const group_handle& g, std::uint64_t seq, std::string bytes, std::uint32_t attempt) {
   message m;
   m.topic = g.topic;
@@ -32,8 +30,6 @@ message to_message(const group_handle& g, std::uint64_t seq, std::string bytes, 
   m.published = e->publish_time;
   return m;
 }
-
-} // namespace
 
 caf::expected<group_outlook> embedded_store::outlook(const group_handle& g, std::int64_t now_ms) {
   auto txn = transaction::begin(*env_, false);

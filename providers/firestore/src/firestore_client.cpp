@@ -1,5 +1,8 @@
 #include "firestore_client.hpp"
 
+#include <charconv>
+#include <limits>
+
 #include "armada/herald/errc.hpp"
 #include "armada/herald/json_call.hpp"
 #include "armada/runtime/error.hpp"
@@ -9,11 +12,18 @@ namespace armada::herald::firestore {
 
 namespace {
 
+/// Integer field `name` of a document's `fields` (Firestore writes int64 as a decimal string);
+/// 0 when missing or not an int64.
 std::int64_t int_field(const nlohmann::json& fields, const char* name) {
-  if (!fields.contains(name) || !fields[name].contains("integerValue"))
+  if (!fields.is_object() || !fields.contains(name) || !fields[name].contains("integerValue"))
     return 0;
   auto& v = fields[name]["integerValue"];
-  return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<std::int64_t>();
+  if (v.is_number_integer())
+    return v.get<std::int64_t>(); // an unsigned beyond int64 wraps, as Firestore has no such value
+  auto text = http::string_field(fields[name], "integerValue");
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc{} && end == text.data() + text.size() ? n : 0;
 }
 
 /// A commit refused because the document changed or went away meanwhile (someone else won).
@@ -72,6 +82,31 @@ caf::error api::create(const std::string& collection, const std::string& id, con
   return caf::none;
 }
 
+std::vector<document> documents_of(const nlohmann::json& answer) {
+  std::vector<document> out;
+  if (!answer.is_array())
+    return out;
+  for (auto& row : answer) {
+    if (!row.contains("document") || !row["document"].is_object())
+      continue;
+    auto& d = row["document"];
+    document doc;
+    doc.name = http::string_field(d, "name");
+    doc.update_time = http::string_field(d, "updateTime");
+    auto fields = d.contains("fields") ? d["fields"] : nlohmann::json::object();
+    doc.lease_until = int_field(fields, "lease_until");
+    auto attempts = int_field(fields, "attempts");
+    doc.attempts = attempts > 0 && attempts <= std::numeric_limits<std::uint32_t>::max()
+                     ? static_cast<std::uint32_t>(attempts) : 0;
+    if (fields.is_object() && fields.contains("e")) {
+      if (auto bytes = serialization::base64_decode(http::string_field(fields["e"], "bytesValue")))
+        doc.envelope = std::move(*bytes);
+    }
+    out.push_back(std::move(doc));
+  }
+  return out;
+}
+
 caf::expected<std::vector<document>> api::oldest(const std::string& collection, std::int64_t limit) {
   nlohmann::json q{{"structuredQuery",
                     {{"from", {{{"collectionId", collection}}}},
@@ -80,27 +115,7 @@ caf::expected<std::vector<document>> api::oldest(const std::string& collection, 
   auto r = call("POST", ":runQuery", q);
   if (!r)
     return r.error();
-  std::vector<document> out;
-  if (!r->is_array())
-    return out;
-  for (auto& row : *r) {
-    if (!row.contains("document"))
-      continue;
-    auto& d = row["document"];
-    document doc;
-    doc.name = d.value("name", std::string{});
-    doc.update_time = d.value("updateTime", std::string{});
-    auto fields = d.contains("fields") ? d["fields"] : nlohmann::json::object();
-    doc.lease_until = int_field(fields, "lease_until");
-    doc.attempts = static_cast<std::uint32_t>(int_field(fields, "attempts"));
-    if (fields.contains("e") && fields["e"].contains("bytesValue")) {
-      auto bytes = serialization::base64_decode(fields["e"]["bytesValue"].get<std::string>());
-      if (bytes)
-        doc.envelope = std::move(*bytes);
-    }
-    out.push_back(std::move(doc));
-  }
-  return out;
+  return documents_of(*r);
 }
 
 caf::expected<nlohmann::json> api::commit(const nlohmann::json& write, int* status) {
@@ -125,8 +140,12 @@ caf::expected<std::string> api::set_lease(const std::string& doc, const std::str
       return std::string{};
     return r.error();
   }
-  if (r->contains("writeResults") && !(*r)["writeResults"].empty())
-    return (*r)["writeResults"][0].value("updateTime", std::string{});
+  return update_time_of(*r);
+}
+
+std::string update_time_of(const nlohmann::json& answer) {
+  if (answer.contains("writeResults") && answer["writeResults"].is_array() && !answer["writeResults"].empty())
+    return http::string_field(answer["writeResults"][0], "updateTime");
   return std::string{};
 }
 

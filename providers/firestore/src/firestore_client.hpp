@@ -71,6 +71,12 @@ private:
   http::client client_;
 };
 
+/// The documents of a `:runQuery` answer, in its order; rows without a document are skipped.
+std::vector<document> documents_of(const nlohmann::json& answer);
+
+/// The new update time in a `:commit` answer, or empty when it has none.
+std::string update_time_of(const nlohmann::json& answer);
+
 /// Milliseconds since the epoch now.
 std::int64_t now_ms();
 

@@ -116,6 +116,10 @@ std::optional<system_clock::time_point> parse_rfc3339(const std::string& s) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   auto secs = static_cast<std::int64_t>(timegm(&tm)) - offset;
+  // system_clock counts nanoseconds in an int64: about the years 1678 to 2261.
+  constexpr auto max_secs = duration_cast<seconds>(system_clock::duration::max()).count() - 1;
+  if (secs < -max_secs || secs > max_secs)
+    return std::nullopt;
   return system_clock::time_point{
       duration_cast<system_clock::duration>(seconds{secs} + nanoseconds{frac})};
 }

@@ -1,6 +1,7 @@
 #include "pubsub_client.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "armada/herald/errc.hpp"
@@ -122,9 +123,12 @@ nlohmann::json encode(const message& m) {
 message decode(const nlohmann::json& received, const std::string& topic) {
   message out;
   out.topic = topic;
-  out.broker = received.value("ackId", std::string{});
-  if (received.contains("deliveryAttempt") && received["deliveryAttempt"].is_number())
-    out.attempt = std::max<std::uint32_t>(1, received["deliveryAttempt"].get<std::uint32_t>());
+  out.broker = http::string_field(received, "ackId");
+  // An attempt that is not a count from 1 to 2^32 - 1 (a float, negative, huge) reads as 1.
+  if (received.contains("deliveryAttempt") && received["deliveryAttempt"].is_number_unsigned()) {
+    auto n = received["deliveryAttempt"].get<std::uint64_t>();
+    out.attempt = n >= 1 && n <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(n) : 1;
+  }
   auto msg = received.contains("message") ? received["message"] : nlohmann::json::object();
   std::map<std::string, std::string> attrs;
   if (msg.contains("attributes") && msg["attributes"].is_object())
@@ -142,11 +146,11 @@ message decode(const nlohmann::json& received, const std::string& topic) {
   out.key = take(key_attr);
   auto format = take(format_attr);
   if (out.id.empty())
-    out.id = msg.value("messageId", std::string{});
+    out.id = http::string_field(msg, "messageId");
   if (out.key.empty())
-    out.key = msg.value("orderingKey", std::string{});
+    out.key = http::string_field(msg, "orderingKey");
   out.published = std::chrono::system_clock::now();
-  auto data = serialization::base64_decode(msg.value("data", std::string{}));
+  auto data = serialization::base64_decode(http::string_field(msg, "data"));
   if (!data) {
     out.metadata = attrs;
     out.metadata["pubsub-decode-error"] = "pubsub provider: message " + out.id + " of '" + topic

@@ -177,7 +177,7 @@ public:
         return r.error();
       if (r->contains("messageIds") && (*r)["messageIds"].is_array())
         for (std::size_t i = 0; i < (*r)["messageIds"].size() && first + i < last; ++i)
-          receipts[first + i].broker = (*r)["messageIds"][i].get<std::string>();
+          receipts[first + i].broker = (*r)["messageIds"][i].is_string() ? (*r)["messageIds"][i].get<std::string>() : "";
       first = last;
     }
     return receipts;

@@ -1,8 +1,11 @@
 #include "sns_api.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/herald/sigv4.hpp"
 #include "armada/herald/sqs.hpp"
 
@@ -49,6 +52,30 @@ std::vector<std::string> xml_all(const std::string& xml, const std::string& tag)
     at = close;
   }
   return out;
+}
+
+caf::error read_batch_answer(const std::string& xml, const std::string& arn, std::vector<publish_receipt>& receipts) {
+  auto ok_at = xml.find("<Successful>");
+  auto failed_at = xml.find("<Failed>");
+  if (ok_at != std::string::npos)
+    for (auto& member : xml_all(xml.substr(ok_at, failed_at == std::string::npos ? std::string::npos : failed_at - ok_at), "member")) {
+      // Entry ids are the indexes we sent; an id that is not one of them names no receipt.
+      auto id = xml_text(member, "Id");
+      std::size_t index = 0;
+      if (id.empty())
+        id = "0";
+      auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), index);
+      if (ec == std::errc{} && end == id.data() + id.size() && index < receipts.size())
+        receipts[index].broker = xml_text(member, "MessageId");
+    }
+  if (failed_at != std::string::npos) {
+    auto failed = xml_all(xml.substr(failed_at), "member");
+    if (!failed.empty())
+      return make_error(errc::transport, "sns provider: PublishBatch to " + arn + " refused "
+                                           + std::to_string(failed.size()) + " message(s): " + xml_text(failed[0], "Code")
+                                           + " " + xml_text(failed[0], "Message"));
+  }
+  return caf::none;
 }
 
 api::api(const sqs::settings& s)
@@ -120,8 +147,8 @@ caf::expected<std::string> api::wire(const std::string& topic, const std::string
   if (!attrs)
     return attrs.error();
   std::string queue_arn;
-  if (attrs->contains("Attributes") && (*attrs)["Attributes"].contains("QueueArn"))
-    queue_arn = (*attrs)["Attributes"]["QueueArn"].get<std::string>();
+  if (attrs->contains("Attributes"))
+    queue_arn = http::string_field((*attrs)["Attributes"], "QueueArn");
   if (queue_arn.empty())
     return make_error(errc::transport, "sns provider: GetQueueAttributes of '" + *url + "' answered no QueueArn");
   // The queue lets (only) this topic send to it, as SQS requires on the real cloud.

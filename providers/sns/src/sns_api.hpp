@@ -12,6 +12,7 @@
 #include <caf/expected.hpp>
 
 #include "armada/herald/http_client.hpp"
+#include "armada/herald/message.hpp"
 #include "armada/herald/sqs_client.hpp"
 
 namespace armada::herald::sns {
@@ -23,6 +24,11 @@ std::string xml_text(const std::string& xml, const std::string& tag, std::size_t
 
 /// The inner text of every `<tag>…</tag>` in `xml`.
 std::vector<std::string> xml_all(const std::string& xml, const std::string& tag);
+
+/// Reads a PublishBatch answer into `receipts` (one per entry, entry ids are their indexes):
+/// the message id of every successful entry; an error naming the topic `arn` and the first
+/// failure when any entry failed.
+caf::error read_batch_answer(const std::string& xml, const std::string& arn, std::vector<publish_receipt>& receipts);
 
 class api {
 public:

@@ -141,19 +141,7 @@ private:
       receipts.front().broker = xml_text(*r, "MessageId");
       return caf::none;
     }
-    auto ok_at = r->find("<Successful>");
-    auto failed_at = r->find("<Failed>");
-    if (ok_at != std::string::npos)
-      for (auto& member : xml_all(r->substr(ok_at, failed_at == std::string::npos ? std::string::npos : failed_at - ok_at), "member"))
-        receipts[std::stoul(xml_text(member, "Id").empty() ? "0" : xml_text(member, "Id"))].broker = xml_text(member, "MessageId");
-    if (failed_at != std::string::npos) {
-      auto failed = xml_all(r->substr(failed_at), "member");
-      if (!failed.empty())
-        return make_error(errc::transport, "sns provider: PublishBatch to " + *arn + " refused "
-                                             + std::to_string(failed.size()) + " message(s): " + xml_text(failed[0], "Code")
-                                             + " " + xml_text(failed[0], "Message"));
-    }
-    return caf::none;
+    return read_batch_answer(*r, *arn, receipts);
   }
 
   sqs::settings s_;

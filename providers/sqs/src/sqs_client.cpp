@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/herald/sqs.hpp"
 #include "sqs_subscription.hpp"
 
@@ -127,6 +128,36 @@ http::client_options client_options(const settings& s, const std::string& who, c
   return o;
 }
 
+namespace detail {
+
+caf::expected<nlohmann::json> read_answer(const http::response& res, const std::string& action,
+                                          const std::string& endpoint, api_failure* failure) {
+  auto parsed = nlohmann::json::parse(res.body, nullptr, false);
+  if (res.status == 200) {
+    if (parsed.is_discarded() && !res.body.empty())
+      return make_error(errc::transport, "sqs provider: " + action + " at " + endpoint
+                                           + " answered a malformed body (not JSON): '" + res.body.substr(0, 200)
+                                           + "'; is this endpoint SQS?");
+    return parsed.is_discarded() ? nlohmann::json::object() : parsed;
+  }
+  api_failure f;
+  if (!parsed.is_discarded() && parsed.is_object()) {
+    f.type = short_type(http::string_field(parsed, "__type"));
+    f.text = parsed.contains("message") ? http::string_field(parsed, "message") : http::string_field(parsed, "Message");
+  }
+  if (f.type.empty()) { // the query protocol's header, or an answer that is not SQS's
+    f.type = short_type(res.header("x-amzn-query-error"));
+    f.text = res.body.substr(0, 200);
+  }
+  if (failure != nullptr)
+    *failure = f;
+  return make_error(errc::transport, "sqs provider: " + action + " at " + endpoint + " failed with HTTP "
+                                       + std::to_string(res.status) + (f.type.empty() ? "" : " " + f.type) + ": "
+                                       + f.text + fix_for(f.type, res.status));
+}
+
+} // namespace detail
+
 api::api(const settings& s)
   : s_(s), client_(client_options(s, "sqs provider", "is moto_server (or SQS) listening there? see scripts/servers")) {}
 
@@ -143,28 +174,7 @@ caf::expected<nlohmann::json> api::call(const std::string& action, const nlohman
   });
   if (!res)
     return res.error();
-  auto parsed = nlohmann::json::parse(res->body, nullptr, false);
-  if (res->status == 200) {
-    if (parsed.is_discarded() && !res->body.empty())
-      return make_error(errc::transport, "sqs provider: " + action + " at " + client_.endpoint()
-                                           + " answered a malformed body (not JSON): '" + res->body.substr(0, 200)
-                                           + "'; is this endpoint SQS?");
-    return parsed.is_discarded() ? nlohmann::json::object() : parsed;
-  }
-  api_failure f;
-  if (!parsed.is_discarded() && parsed.is_object()) {
-    f.type = short_type(parsed.value("__type", std::string{}));
-    f.text = parsed.value("message", parsed.value("Message", std::string{}));
-  }
-  if (f.type.empty()) { // the query protocol's header, or an answer that is not SQS's
-    f.type = short_type(res->header("x-amzn-query-error"));
-    f.text = res->body.substr(0, 200);
-  }
-  if (failure != nullptr)
-    *failure = f;
-  return make_error(errc::transport, "sqs provider: " + action + " at " + client_.endpoint() + " failed with HTTP "
-                                       + std::to_string(res->status) + (f.type.empty() ? "" : " " + f.type) + ": "
-                                       + f.text + fix_for(f.type, res->status));
+  return detail::read_answer(*res, action, client_.endpoint(), failure);
 }
 
 caf::expected<std::string> api::queue_url(const std::string& topic) {

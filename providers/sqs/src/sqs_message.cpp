@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/herald/sigv4.hpp"
 #include "armada/serialization/base64.hpp"
 #include "armada/serialization/envelope.hpp"
@@ -145,13 +146,19 @@ caf::expected<nlohmann::json> encode(const message& m, bool fifo) {
 message decode(const nlohmann::json& received, const std::string& topic) {
   message out;
   out.topic = topic;
-  out.broker = received.value("ReceiptHandle", std::string{});
+  out.broker = http::string_field(received, "ReceiptHandle");
   auto sys = received.contains("Attributes") ? received["Attributes"] : nlohmann::json::object();
   out.attempt = count_of(sys, "ApproximateReceiveCount");
   if (sys.is_object() && sys.contains("SentTimestamp") && sys["SentTimestamp"].is_string()) {
     auto s = sys["SentTimestamp"].get<std::string>();
     std::int64_t ms = 0;
     std::from_chars(s.data(), s.data() + s.size(), ms);
+    // system_clock counts nanoseconds in an int64 (about the years 1678 to 2261): a time
+    // beyond is not SQS's, and reads as unknown.
+    constexpr auto max_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::duration::max()).count();
+    if (ms < -max_ms || ms > max_ms)
+      ms = 0;
     out.published = std::chrono::system_clock::time_point{std::chrono::milliseconds{ms}};
   }
   std::map<std::string, std::string> attrs;
@@ -159,7 +166,7 @@ message decode(const nlohmann::json& received, const std::string& topic) {
     for (auto& [k, v] : received["MessageAttributes"].items())
       if (v.is_object() && v.contains("StringValue") && v["StringValue"].is_string())
         attrs[k] = v["StringValue"].get<std::string>();
-  auto body = received.value("Body", std::string{});
+  auto body = http::string_field(received, "Body");
   auto attr = [&](const char* name) {
     auto i = attrs.find(name);
     return i == attrs.end() ? std::string{} : i->second;
@@ -167,7 +174,7 @@ message decode(const nlohmann::json& received, const std::string& topic) {
   out.id = attr(id_attr);
   out.key = attr(key_attr);
   if (out.id.empty())
-    out.id = received.value("MessageId", std::string{});
+    out.id = http::string_field(received, "MessageId");
   if (out.key.empty() && sys.is_object() && sys.contains("MessageGroupId") && sys["MessageGroupId"].is_string()
       && sys["MessageGroupId"].get<std::string>() != "herald")
     out.key = sys["MessageGroupId"].get<std::string>();

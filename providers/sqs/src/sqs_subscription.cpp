@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/json_call.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/herald/sqs_message.hpp"
 
@@ -103,7 +104,7 @@ caf::error subscription::ack_batch(const std::vector<message>& ms) {
       auto& f = (*r)["Failed"][0];
       return make_error(errc::ack, "sqs provider: DeleteMessage (ack) on queue '" + url_ + "' failed for "
                                      + std::to_string((*r)["Failed"].size()) + " message(s): "
-                                     + f.value("Code", std::string{}) + " " + f.value("Message", std::string{})
+                                     + http::string_field(f, "Code") + " " + http::string_field(f, "Message")
                                      + " (the visibility timeout may have run out: the message will come again)");
     }
   }

@@ -81,7 +81,8 @@ public:
 
   /// Merges one gossiped entry. Entries about the node itself never replace it: a claim that it
   /// is suspect, dead or left at its incarnation or above makes it raise its incarnation (the
-  /// refutation, returned as a change of itself). Returns the change, if any.
+  /// refutation, returned as a change of itself); a claim at the largest incarnation cannot be
+  /// outbid and is ignored. Returns the change, if any.
   std::optional<member_change> merge(const member_info& entry);
 
   /// Sets the status of another member (local failure detection) at its current incarnation;

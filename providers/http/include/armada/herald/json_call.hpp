@@ -19,4 +19,16 @@ namespace armada::herald::http {
 caf::expected<nlohmann::json> json_call(client& c, const std::string& who, const std::string& method,
                                         const std::string& target, const nlohmann::json& body, int* status = nullptr);
 
+/// The string member `name` of `object`; empty when `object` is not an object or the member is
+/// missing or not a string. For answers of a server that may not be what it claims. Never throws.
+std::string string_field(const nlohmann::json& object, const char* name);
+
+namespace detail {
+
+/// The answer `res` of the call `what` ("<who>: <method> <target> at <endpoint>") as
+/// `json_call` returns it. Never throws.
+caf::expected<nlohmann::json> json_answer(const response& res, const std::string& what);
+
+} // namespace detail
+
 } // namespace armada::herald::http

@@ -83,4 +83,14 @@ private:
   std::map<std::string, std::string> urls_;
 };
 
+namespace detail {
+
+/// The JSON answer `res` of SQS action `action` at `endpoint` as `api::call` returns it: the
+/// parsed body of a 200 (an empty body is `{}`), else an error naming the action, the AWS
+/// error type and the fix; `failure` (when given) receives the type and message. Never throws.
+caf::expected<nlohmann::json> read_answer(const http::response& res, const std::string& action,
+                                          const std::string& endpoint, api_failure* failure);
+
+} // namespace detail
+
 } // namespace armada::herald::sqs
