@@ -78,7 +78,7 @@ void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::e
     .then(
       [=](publish_receipt&) {
         auto& s = self->state;
-        self->send(sub, ack_atom::value, id);
+        self->send(sub, reject_atom::value, id); // given up on: a broker-side dead-letter queue gets it too
         ++s.st.dead_lettered;
         if (s.opts.events)
           s.opts.events->warn(signals::dead_lettered, signals::topic(s.st.topic),

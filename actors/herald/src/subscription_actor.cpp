@@ -44,6 +44,21 @@ void shut(subscription_pointer self) {
   s.st.in_flight = 0;
 }
 
+/// Settles in-flight message `id` with `how` (ack, nack or reject), counts it in `counter`, and
+/// makes room for the next poll. An unknown id (settled already) is ignored.
+template <class How>
+void settle(subscription_pointer self, const std::string& id, std::uint64_t& counter, How how) {
+  auto& s = self->state;
+  auto i = s.in_flight.find(id);
+  if (i == s.in_flight.end())
+    return;
+  how(i->second);
+  s.in_flight.erase(i);
+  ++counter;
+  s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+  schedule_poll(self);
+}
+
 void poll(subscription_pointer self) {
   auto& s = self->state;
   s.polling = false;
@@ -98,15 +113,7 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
   schedule_poll(self);
   return {
     [=](ack_atom, std::string& id) {
-      auto& s = self->state;
-      auto i = s.in_flight.find(id);
-      if (i == s.in_flight.end())
-        return;
-      s.sub->ack(i->second);
-      s.in_flight.erase(i);
-      ++s.st.acked;
-      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-      schedule_poll(self);
+      settle(self, id, self->state.st.acked, [&](const message& m) { self->state.sub->ack(m); });
     },
     [=](ack_atom, std::vector<std::string>& ids) {
       auto& s = self->state;
@@ -126,15 +133,12 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
       schedule_poll(self);
     },
     [=](nack_atom, std::string& id, caf::timespan delay) {
-      auto& s = self->state;
-      auto i = s.in_flight.find(id);
-      if (i == s.in_flight.end())
-        return;
-      s.sub->nack(i->second, std::chrono::duration_cast<std::chrono::milliseconds>(delay));
-      s.in_flight.erase(i);
-      ++s.st.nacked;
-      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-      schedule_poll(self);
+      settle(self, id, self->state.st.nacked, [&](const message& m) {
+        self->state.sub->nack(m, std::chrono::duration_cast<std::chrono::milliseconds>(delay));
+      });
+    },
+    [=](reject_atom, std::string& id) {
+      settle(self, id, self->state.st.rejected, [&](const message& m) { self->state.sub->reject(m); });
     },
     [=](poll_atom) { poll(self); },
     [=](close_atom) {

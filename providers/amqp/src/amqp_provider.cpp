@@ -1,8 +1,9 @@
 #include "armada/herald/amqp.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <mutex>
 #include <set>
 
@@ -254,6 +255,15 @@ caf::error bad(const std::string& property, const std::string& why) {
   return make_error(errc::config, "amqp provider: property '" + property + "' " + why);
 }
 
+/// An exchange name the broker accepts for declare: up to 255 of [A-Za-z0-9-_.:], not "amq.*".
+bool valid_exchange_name(const std::string& name) {
+  if (name.size() > 255 || name.rfind("amq.", 0) == 0)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
 std::string percent_decode(std::string_view in) {
   std::string out;
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -281,6 +291,11 @@ const std::vector<property_spec>& property_specs() {
     {"timeout", k::milliseconds, "10000", "RPC replies and publisher confirms"},
     {"connect-timeout", k::milliseconds, "5000", "TCP connect and AMQP handshake"},
     {"heartbeat", k::integer, "0", "AMQP heartbeat in seconds (0: off)"},
+    {"dead-letter-exchange", k::string, "",
+     "exchange a group queue dead-letters to (x-dead-letter-exchange; declared as a durable fanout exchange if "
+     "missing): messages herald gives up on land there; empty: none"},
+    {"dead-letter-routing-key", k::string, "",
+     "routing key of dead-lettered messages (x-dead-letter-routing-key); empty: the message's own"},
   };
   return specs;
 }
@@ -322,6 +337,15 @@ caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
   if (heartbeat < 0 || heartbeat > 65535)
     return bad("heartbeat", "must be 0..65535 seconds, got " + props->get("heartbeat"));
   ep.heartbeat = static_cast<int>(heartbeat);
+  ep.dead_letter_exchange = props->get("dead-letter-exchange");
+  ep.dead_letter_routing_key = props->get("dead-letter-routing-key");
+  if (!ep.dead_letter_exchange.empty() && !valid_exchange_name(ep.dead_letter_exchange))
+    return bad("dead-letter-exchange", "must be at most 255 letters, digits, '-', '_', '.' or ':' and not start with "
+                                       "'amq.' (reserved by the broker), got '" + ep.dead_letter_exchange + "'");
+  if (!ep.dead_letter_routing_key.empty() && ep.dead_letter_exchange.empty())
+    return bad("dead-letter-routing-key", "needs property 'dead-letter-exchange'");
+  if (ep.dead_letter_routing_key.size() > 255)
+    return bad("dead-letter-routing-key", "must be at most 255 bytes");
   auto drv = std::make_shared<amqp_driver>(std::move(ep), props->get("default-group"));
   if (auto err = drv->start())
     return err;

@@ -6,18 +6,6 @@
 
 namespace armada::herald::amqp {
 
-namespace {
-
-amqp_table_entry_t string_entry(const std::string& key, const std::string& value) {
-  amqp_table_entry_t e{};
-  e.key = bytes_of(key);
-  e.value.kind = AMQP_FIELD_KIND_UTF8; // a long string: length-prefixed bytes, binary safe
-  e.value.value.bytes = bytes_of(value);
-  return e;
-}
-
-} // namespace
-
 outgoing_properties::outgoing_properties(const message& m) {
   // Every string the properties point to lives in strings_ (reserved: no reallocation).
   strings_.reserve(2 * m.metadata.size() + 4);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <vector>
 
 #include <amqp_tcp_socket.h>
 
@@ -140,22 +141,38 @@ caf::error amqp_session::ensure(bool& fresh) {
   return caf::none;
 }
 
+caf::error amqp_session::ensure_exchange(const std::string& exchange) {
+  if (declared_.count(exchange) > 0)
+    return caf::none;
+  static const std::string fanout = "fanout";
+  amqp_exchange_declare(conn_, channel, bytes_of(exchange), bytes_of(fanout), !ep_.declare, 1, 0, 0,
+                        amqp_empty_table);
+  if (auto err = check(std::string{ep_.declare ? "declaring" : "checking"} + " exchange '" + exchange + "'"))
+    return err;
+  declared_.insert(exchange);
+  return caf::none;
+}
+
 caf::error amqp_session::ensure_topology(const std::string& topic, const std::string& group) {
   auto exchange = ep_.exchange(topic);
-  if (declared_.count(exchange) == 0) {
-    static const std::string fanout = "fanout";
-    amqp_exchange_declare(conn_, channel, bytes_of(exchange), bytes_of(fanout), !ep_.declare, 1, 0, 0,
-                          amqp_empty_table);
-    if (auto err = check(std::string{ep_.declare ? "declaring" : "checking"} + " exchange '" + exchange + "'"))
-      return err;
-    declared_.insert(exchange);
-  }
+  if (auto err = ensure_exchange(exchange))
+    return err;
   if (group.empty())
     return caf::none;
   auto queue = ep_.queue(topic, group);
   if (declared_.count(queue) > 0)
     return caf::none;
-  amqp_queue_declare(conn_, channel, bytes_of(queue), !ep_.declare, 1, 0, 0, amqp_empty_table);
+  static const std::string dlx_key = "x-dead-letter-exchange", dlx_routing_key = "x-dead-letter-routing-key";
+  std::vector<amqp_table_entry_t> args;
+  if (!ep_.dead_letter_exchange.empty()) {
+    if (auto err = ensure_exchange(ep_.dead_letter_exchange))
+      return err;
+    args.push_back(string_entry(dlx_key, ep_.dead_letter_exchange));
+    if (!ep_.dead_letter_routing_key.empty())
+      args.push_back(string_entry(dlx_routing_key, ep_.dead_letter_routing_key));
+  }
+  amqp_table_t table{static_cast<int>(args.size()), args.data()};
+  amqp_queue_declare(conn_, channel, bytes_of(queue), !ep_.declare, 1, 0, 0, table);
   if (auto err = check(std::string{ep_.declare ? "declaring" : "checking"} + " queue '" + queue + "'"))
     return err;
   static const std::string all;

@@ -31,6 +31,8 @@ struct endpoint {
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds connect_timeout{5000};
   int heartbeat = 0;
+  std::string dead_letter_exchange;    ///< x-dead-letter-exchange of every group queue; empty: none
+  std::string dead_letter_routing_key; ///< x-dead-letter-routing-key; empty: the message's own
 
   /// "127.0.0.1:5672" (no credentials).
   std::string shown() const { return host + ":" + std::to_string(port); }
@@ -45,6 +47,15 @@ struct endpoint {
 /// `s` as AMQP bytes (borrowed).
 inline amqp_bytes_t bytes_of(const std::string& s) {
   return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
+}
+
+/// A table entry `key` = `value` as a long string (binary safe); both borrowed.
+inline amqp_table_entry_t string_entry(const std::string& key, const std::string& value) {
+  amqp_table_entry_t e{};
+  e.key = bytes_of(key);
+  e.value.kind = AMQP_FIELD_KIND_UTF8;
+  e.value.value.bytes = bytes_of(value);
+  return e;
 }
 
 /// `t` as a timeval (rabbitmq-c's timeouts).
@@ -94,10 +105,15 @@ public:
   caf::error lost(const std::string& what, int status);
 
   /// Declares (or, with declare=false, checks) the durable fanout exchange of `topic` and, when
-  /// `group` is not empty, its durable queue bound to it. Remembered until the next reconnect.
+  /// `group` is not empty, its durable queue bound to it (with the endpoint's dead-letter
+  /// exchange, itself declared as a durable fanout exchange if missing). Remembered until the
+  /// next reconnect.
   caf::error ensure_topology(const std::string& topic, const std::string& group);
 
 private:
+  /// Declares (or checks) the durable fanout exchange `exchange` once per connection.
+  caf::error ensure_exchange(const std::string& exchange);
+
   endpoint ep_;
   amqp_connection_state_t conn_ = nullptr;
   std::uint64_t generation_ = 0;

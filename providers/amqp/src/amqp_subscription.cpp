@@ -133,33 +133,40 @@ caf::expected<std::vector<message>> amqp_subscription::fetch(std::size_t max, st
   return out;
 }
 
-caf::error amqp_subscription::ack(const message& m) {
+caf::error amqp_subscription::settle(const message& m, const char* what,
+                                     const std::function<int(std::uint64_t)>& send) {
   std::lock_guard guard{mtx_};
   if (closed_)
     return closed_error();
   auto tag = tag_of(m);
   if (tag == 0)
     return caf::none; // delivered on a lost connection: the broker requeued it (at least once)
-  if (auto st = amqp_basic_ack(session_.state(), amqp_session::channel, tag, 0); st != AMQP_STATUS_OK)
-    return session_.lost("basic.ack", st);
+  if (auto st = send(tag); st != AMQP_STATUS_OK)
+    return session_.lost(what, st);
   return caf::none;
 }
 
+caf::error amqp_subscription::ack(const message& m) {
+  return settle(m, "basic.ack",
+                [&](std::uint64_t tag) { return amqp_basic_ack(session_.state(), amqp_session::channel, tag, 0); });
+}
+
 caf::error amqp_subscription::nack(const message& m, std::chrono::milliseconds delay) {
-  std::lock_guard guard{mtx_};
-  if (closed_)
-    return closed_error();
-  auto tag = tag_of(m);
-  if (tag == 0)
-    return caf::none; // requeued by the broker already
-  nacked_[m.id] = m.attempt;
-  if (delay.count() > 0) {
-    held_.emplace(clock::now() + delay, tag); // unacked meanwhile: a crash still requeues it
-    return caf::none;
-  }
-  if (auto st = amqp_basic_nack(session_.state(), amqp_session::channel, tag, 0, 1); st != AMQP_STATUS_OK)
-    return session_.lost("basic.nack", st);
-  return caf::none;
+  return settle(m, "basic.nack", [&](std::uint64_t tag) {
+    nacked_[m.id] = m.attempt;
+    if (delay.count() > 0) {
+      held_.emplace(clock::now() + delay, tag); // unacked meanwhile: a crash still requeues it
+      return static_cast<int>(AMQP_STATUS_OK);
+    }
+    return amqp_basic_nack(session_.state(), amqp_session::channel, tag, 0, 1);
+  });
+}
+
+caf::error amqp_subscription::reject(const message& m) {
+  return settle(m, "basic.reject", [&](std::uint64_t tag) {
+    nacked_.erase(m.id);
+    return amqp_basic_reject(session_.state(), amqp_session::channel, tag, 0);
+  });
 }
 
 void amqp_subscription::close() {

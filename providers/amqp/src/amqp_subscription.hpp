@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,6 +27,8 @@ public:
   caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override;
   caf::error ack(const message& m) override;
   caf::error nack(const message& m, std::chrono::milliseconds delay) override;
+  /// basic.reject without requeue: the queue's dead-letter exchange gets it (else it is dropped).
+  caf::error reject(const message& m) override;
   void close() override;
 
 private:
@@ -37,6 +40,10 @@ private:
   caf::error release_due();
   /// The delivery tag of `m` on the current connection (0: an older connection's, or none).
   std::uint64_t tag_of(const message& m) const;
+  /// Under the lock: `send(tag)` for `m`'s delivery tag, which returns a rabbitmq-c status
+  /// (`what` names the method in the error; a failure drops the connection). Nothing for a
+  /// message delivered on a lost connection: the broker requeued it.
+  caf::error settle(const message& m, const char* what, const std::function<int(std::uint64_t)>& send);
   caf::error closed_error() const;
 
   amqp_session session_;

@@ -32,20 +32,35 @@ caf::error jetstream_subscription::closed_error() const {
 caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t max, std::chrono::milliseconds wait) {
   if (closed_ || client_->closed())
     return closed_error();
-  natsMsgList list{nullptr, 0};
-  jsErrCode jerr{};
-  auto timeout = std::max<std::int64_t>(wait.count(), 1);
-  auto s = natsSubscription_Fetch(&list, sub_, static_cast<int>(std::min<std::size_t>(max, 1024)), timeout, &jerr);
+  // One message per natsSubscription_Fetch: nats.c 3.4's fetch loop runs until it holds as many
+  // messages as the batch *minus those already pending in the subscription* (it lowers the
+  // request's batch by them, then compares against the lowered value), so with more than half a
+  // batch pending — late deliveries to an earlier pull request, many at once when a reconnect
+  // flushes the pull requests buffered while disconnected — it writes past the array it
+  // allocated for the batch. With a batch of 1 the loop stops at one message and cannot overrun.
+  // The first call waits up to `wait`; the next ones take what is pending or arrives within 1 ms.
   std::vector<message> out;
-  if (s == NATS_TIMEOUT)
-    return out;
-  if (s != NATS_OK) {
-    natsMsgList_Destroy(&list);
-    if (closed_ || client_->closed())
-      return closed_error();
-    return nats::status_error(provider_name, "cannot fetch from '" + topic_ + "' on " + client_->address(), s);
+  auto first_timeout = std::max<std::int64_t>(wait.count(), 1);
+  while (out.size() < std::max<std::size_t>(max, 1)) {
+    natsMsgList list{nullptr, 0};
+    jsErrCode jerr{};
+    auto s = natsSubscription_Fetch(&list, sub_, 1, out.empty() ? first_timeout : 1, &jerr);
+    if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
+      break; // nothing (more) within the wait
+    if (s != NATS_OK) {
+      natsMsgList_Destroy(&list);
+      if (!out.empty())
+        break; // deliver what arrived; the next fetch reports the failure
+      if (closed_ || client_->closed())
+        return closed_error();
+      return nats::status_error(provider_name, "cannot fetch from '" + topic_ + "' on " + client_->address(), s);
+    }
+    keep(list, out);
   }
-  out.reserve(static_cast<std::size_t>(list.Count));
+  return out;
+}
+
+void jetstream_subscription::keep(natsMsgList& list, std::vector<message>& out) {
   std::lock_guard guard{mtx_};
   for (int i = 0; i < list.Count; ++i) {
     nats::msg_ptr msg{list.Msgs[i]};
@@ -73,7 +88,6 @@ caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t ma
     out.push_back(std::move(m));
   }
   natsMsgList_Destroy(&list);
-  return out;
 }
 
 nats::msg_ptr jetstream_subscription::take(const message& m) {

@@ -14,8 +14,9 @@
 
 namespace armada::herald::jetstream {
 
-/// Fetches with natsSubscription_Fetch (bounded by `wait`), acks with Ack, nacks with
-/// NakWithDelay; close naks what it holds, so another subscriber of the group gets it at once.
+/// Fetches with natsSubscription_Fetch, one message per call (bounded by `wait`), acks with Ack,
+/// nacks with NakWithDelay; close naks what it holds, so another subscriber of the group gets it
+/// at once.
 class jetstream_subscription final : public subscription_driver {
 public:
   jetstream_subscription(std::shared_ptr<nats::client> c, natsSubscription* sub, std::string topic);
@@ -29,6 +30,8 @@ public:
 
 private:
   caf::error closed_error() const;
+  /// Moves the messages of `list` into `held_` and appends them to `out`; destroys `list`.
+  void keep(natsMsgList& list, std::vector<message>& out);
   /// The held NATS message for `m` (by its broker position), removed from `held_`.
   nats::msg_ptr take(const message& m);
 

@@ -1,6 +1,6 @@
 // The amqp provider against the rabbitmq-server of scripts/servers (AMQP_URL): publisher
-// confirms, mandatory publishes and basic.return, basic.qos prefetch, nack with a delay, bad
-// credentials and missing exchanges.
+// confirms, mandatory publishes and basic.return, basic.qos prefetch, nack with a delay, reject to
+// a dead-letter exchange, bad credentials and missing exchanges.
 
 #include <thread>
 
@@ -8,9 +8,11 @@
 #include <amqp_tcp_socket.h>
 #include <gtest/gtest.h>
 
+#include "armada/herald.hpp"
 #include "armada/herald/amqp.hpp"
 #include "armada/herald/errc.hpp"
 #include "armada/herald/url.hpp"
+#include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/testing/servers.hpp"
@@ -184,4 +186,82 @@ TEST(amqp_broker, a_message_published_without_herald_arrives_with_its_delivery_a
   EXPECT_EQ(got[0].id, got[0].broker); // no message-id: the delivery identifies it
   EXPECT_TRUE(got[0].key.empty());
   EXPECT_FALSE((*s)->ack(got[0]));
+}
+
+TEST(amqp_broker, a_message_rejected_for_good_lands_in_the_queue_bound_to_the_dead_letter_exchange) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  // The dead-letter exchange is the exchange of topic 'orders.rejected': a subscription to that
+  // topic reads a queue bound to it.
+  auto d = herald::amqp::make_driver(url + "?prefix=" + prefix + "&dead-letter-exchange=" + prefix + "orders.rejected");
+  ASSERT_TRUE(d) << describe(d.error());
+  auto dead = (*d)->subscribe("orders.rejected", {.group = "audit"});
+  ASSERT_TRUE(dead) << describe(dead.error());
+  auto s = (*d)->subscribe("orders", {});
+  ASSERT_TRUE(s) << describe(s.error());
+  auto sent = msg("poison");
+  sent.key = "k1";
+  sent.metadata["origin"] = "checkout";
+  ASSERT_TRUE((*d)->publish(sent));
+  auto got = fetch_n(**s, 1);
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_FALSE((*s)->reject(got[0]));
+  auto landed = fetch_n(**dead, 1);
+  ASSERT_EQ(landed.size(), 1u);
+  EXPECT_EQ(landed[0].payload, "poison");
+  EXPECT_EQ(landed[0].id, sent.id);
+  EXPECT_EQ(landed[0].key, "k1");
+  EXPECT_EQ(landed[0].metadata["origin"], "checkout");
+  EXPECT_EQ(landed[0].metadata["x-first-death-reason"], "rejected");
+  EXPECT_EQ(landed[0].metadata["x-first-death-queue"], prefix + "orders:default");
+  EXPECT_FALSE((*dead)->ack(landed[0]));
+  // Not requeued: the group's queue is empty.
+  auto none = (*s)->fetch(10, 300ms);
+  ASSERT_TRUE(none) << describe(none.error());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(amqp_broker, a_message_herald_gives_up_on_after_max_deliveries_lands_in_the_dead_letter_exchange) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  auto with_dlx = url + "?prefix=" + prefix + "&dead-letter-exchange=" + prefix + "orders.rejected";
+  auto d = herald::amqp::make_driver(with_dlx);
+  ASSERT_TRUE(d) << describe(d.error());
+  auto dead = (*d)->subscribe("orders.rejected", {.group = "audit"});
+  ASSERT_TRUE(dead) << describe(dead.error());
+  auto rt = runtime::start(std::make_unique<config>());
+  auto conn = herald::amqp::connect(rt->system(), with_dlx);
+  ASSERT_TRUE(conn) << describe(conn.error());
+  std::atomic<int> attempts{0};
+  auto sub = herald::subscribe(*conn, "orders", [&](const herald::message&) {
+    ++attempts;
+    throw std::runtime_error("cannot handle this one");
+  }, {.max_deliveries = 2, .redelivery_base = 10ms});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  auto sent = msg("poison");
+  ASSERT_TRUE(conn->publish(sent, 10s));
+  auto landed = fetch_n(**dead, 1, 30s);
+  ASSERT_EQ(landed.size(), 1u);
+  EXPECT_EQ(landed[0].payload, "poison");
+  EXPECT_EQ(landed[0].id, sent.id);
+  EXPECT_EQ(landed[0].metadata["x-first-death-reason"], "rejected");
+  EXPECT_EQ(attempts, 2);
+  sub->close();
+  conn->close();
+}
+
+TEST(amqp_broker, a_group_queue_made_without_the_dead_letter_exchange_is_a_406_naming_the_fix) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto prefix = fresh_prefix();
+  auto plain = herald::amqp::make_driver(url + "?prefix=" + prefix);
+  ASSERT_TRUE(plain) << describe(plain.error());
+  ASSERT_TRUE((*plain)->subscribe("orders", {})); // the queue exists without x-dead-letter-exchange
+  auto d = herald::amqp::make_driver(url + "?prefix=" + prefix + "&dead-letter-exchange=" + prefix + "parked");
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {});
+  ASSERT_FALSE(s);
+  auto e = describe(s.error());
+  EXPECT_NE(e.find("406"), std::string::npos) << e;
+  EXPECT_NE(e.find("x-dead-letter-exchange"), std::string::npos) << e;
+  EXPECT_NE(e.find("delete it"), std::string::npos) << e;
 }

@@ -38,6 +38,17 @@ TEST(amqp_url, a_value_of_the_wrong_type_or_range_names_the_property) {
   EXPECT_NE(describe(error_of("amqp://127.0.0.1:5672?timeout=0")).find("'timeout'"), std::string::npos);
 }
 
+TEST(amqp_url, a_bad_dead_letter_exchange_or_a_routing_key_without_one_names_the_property) {
+  auto e = describe(error_of("amqp://127.0.0.1:5672?dead-letter-exchange=no%20spaces"));
+  EXPECT_NE(e.find("'dead-letter-exchange'"), std::string::npos) << e;
+  e = describe(error_of("amqp://127.0.0.1:5672?dead-letter-exchange=amq.direct"));
+  EXPECT_NE(e.find("'dead-letter-exchange'"), std::string::npos) << e;
+  EXPECT_NE(e.find("reserved"), std::string::npos) << e;
+  e = describe(error_of("amqp://127.0.0.1:5672?dead-letter-routing-key=parked"));
+  EXPECT_NE(e.find("'dead-letter-routing-key'"), std::string::npos) << e;
+  EXPECT_NE(e.find("'dead-letter-exchange'"), std::string::npos) << e;
+}
+
 TEST(amqp_url, an_unreachable_server_is_a_transport_error_naming_it_and_the_fix_without_the_password) {
   auto err = error_of("amqp://guest:secret@127.0.0.1:1?connect-timeout=1000");
   EXPECT_EQ(herald::code_of(err), herald::errc::transport);

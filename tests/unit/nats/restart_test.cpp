@@ -16,11 +16,7 @@
 using namespace armada;
 using namespace std::chrono_literals;
 
-// DISABLED: about 1 run in 4 aborts with heap corruption ("malloc_consolidate(): invalid chunk
-// size" / "corrupted size vs. prev_size"), detected in jetstream_subscription::fetch after
-// natsSubscription_Fetch while the server restarts — a memory bug in the jetstream provider or
-// nats.c around reconnects, to find under ASan. Run it with --gtest_also_run_disabled_tests.
-TEST(jetstream_restart, DISABLED_a_publish_storm_survives_two_server_restarts_and_nothing_acknowledged_is_lost) {
+TEST(jetstream_restart, a_publish_storm_survives_two_server_restarts_and_nothing_acknowledged_is_lost) {
   if (::system("command -v nats-server >/dev/null 2>&1") != 0 && !std::filesystem::exists("/usr/sbin/nats-server"))
     GTEST_SKIP() << "nats-server is not installed (run scripts/setup)";
   testing_support::scripted_server server{"nats"};

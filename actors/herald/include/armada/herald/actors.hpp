@@ -27,6 +27,7 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using nack_atom = caf::atom_constant<caf::atom("nack")>;
+using reject_atom = caf::atom_constant<caf::atom("reject")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
@@ -73,12 +74,13 @@ struct subscription_state {
   std::uint64_t received = 0;
   std::uint64_t acked = 0;
   std::uint64_t nacked = 0;
+  std::uint64_t rejected = 0; ///< given up on (subscription_driver::reject)
   std::uint64_t fetch_errors = 0;
   std::int64_t in_flight = 0;
   bool closed = false;
   template <class Inspector>
   friend auto inspect(Inspector& f, subscription_state& x) {
-    return f(x.topic, x.group, x.received, x.acked, x.nacked, x.fetch_errors, x.in_flight, x.closed);
+    return f(x.topic, x.group, x.received, x.acked, x.nacked, x.rejected, x.fetch_errors, x.in_flight, x.closed);
   }
 };
 
@@ -105,6 +107,7 @@ using subscription_actor = caf::typed_actor<
   caf::reacts_to<ack_atom, std::string>,                  // message id
   caf::reacts_to<ack_atom, std::vector<std::string>>,     // message ids (one driver call)
   caf::reacts_to<nack_atom, std::string, caf::timespan>,  // message id, redelivery delay
+  caf::reacts_to<reject_atom, std::string>,               // message id (given up on)
   caf::reacts_to<poll_atom>,
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscription_state>>;

@@ -41,6 +41,11 @@ public:
   /// The message was not handled: redeliver it, after `delay` where the broker supports it.
   virtual caf::error nack(const message& m, std::chrono::milliseconds delay) = 0;
 
+  /// Herald gave up on the message (it went to the dead-letter topic, or cannot be decoded): the
+  /// broker must not redeliver it. A broker with dead-lettering of its own gets it there (amqp:
+  /// basic.reject without requeue, to the queue's dead-letter exchange); the default acks.
+  virtual caf::error reject(const message& m) { return ack(m); }
+
   /// Stops the subscription; unacked messages become available again. Idempotent.
   virtual void close() = 0;
 };

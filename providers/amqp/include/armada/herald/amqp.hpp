@@ -27,13 +27,18 @@ namespace armada::herald::amqp {
 ///   timeout          ms       10000     RPC replies and publisher confirms
 ///   connect-timeout  ms       5000      TCP connect and handshake
 ///   heartbeat        integer  0         AMQP heartbeat in seconds (0: off)
+///   dead-letter-exchange     string  (none)  x-dead-letter-exchange of every group queue (the
+///                                       exchange declared as a durable fanout if missing); a
+///                                       message rejected for good lands in its bound queues
+///   dead-letter-routing-key  string  (none)  x-dead-letter-routing-key (needs the exchange)
 ///
 /// Semantics: a topic is a durable fanout exchange `<prefix><topic>`; a group is a durable queue
 /// `<prefix><topic>:<group>` bound to it (consumers of one group compete). Publish is a
 /// persistent, mandatory basic.publish on a confirm-mode channel and completes on the broker's
 /// basic.ack; a basic.return (no queue bound) or basic.nack is an error. A subscription is a
 /// basic.consume with basic.qos prefetch; ack is basic.ack; nack(delay) keeps the message
-/// unacked for `delay`, then basic.nack requeues it. A lost connection is re-established on the
+/// unacked for `delay`, then basic.nack requeues it; reject (herald gave up on the message) is
+/// basic.reject without requeue, to the dead-letter exchange. A lost connection is re-established on the
 /// next call with jittered backoff; what was unacked is requeued by the broker.
 ///
 /// Returns a config error naming the property, or a transport error naming the server and the
