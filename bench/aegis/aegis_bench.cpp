@@ -28,6 +28,7 @@
 
 #include "armada/aegis.hpp"
 #include "armada/runtime/error.hpp"
+#include "../support/proc_status.hpp"
 
 using namespace armada;
 using namespace std::chrono_literals;
@@ -35,16 +36,11 @@ using clk = std::chrono::steady_clock;
 
 namespace {
 
+using armada::bench::peak_rss_kib;
+using armada::bench::rss_kib;
+
 double seconds(clk::duration d) { return std::chrono::duration<double>(d).count(); }
 
-long rss_kib(const std::string& pid = "self") {
-  std::ifstream in{"/proc/" + pid + "/status"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return 0;
-}
 
 std::unique_ptr<aegis::node> start(const std::string& name, bool frame_guard = true) {
   aegis::node_options o;

@@ -16,11 +16,15 @@
 #include "armada/ago.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/uuid.hpp"
+#include "../support/proc_status.hpp"
 
 using namespace armada;
 using namespace std::chrono_literals;
 
 namespace {
+
+using armada::bench::peak_rss_kib;
+using armada::bench::rss_kib;
 
 struct order {
   std::int64_t id = 0;
@@ -97,14 +101,6 @@ double run_sagas(caf::actor_system& sys, capitan::instance& events, std::shared_
   return static_cast<double>(n) / seconds_since(t0);
 }
 
-std::size_t rss_kib() {
-  std::ifstream f{"/proc/self/status"};
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stoul(line.substr(6));
-  return 0;
-}
 
 } // namespace
 

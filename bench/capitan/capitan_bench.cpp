@@ -21,10 +21,14 @@
 
 #include "armada/capitan.hpp"
 #include "armada/runtime.hpp"
+#include "../support/proc_status.hpp"
 
 namespace cap = armada::capitan;
 
 namespace {
+
+using armada::bench::peak_rss_kib;
+using armada::bench::rss_kib;
 
 std::unique_ptr<armada::runtime> rt;
 
@@ -34,23 +38,7 @@ armada::runtime& the_runtime() {
   return *rt;
 }
 
-long rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return 0;
-}
 
-long peak_rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stol(line.substr(6));
-  return 0;
-}
 
 void wait_for(const std::atomic<std::int64_t>& counter, std::int64_t n) {
   while (counter.load(std::memory_order_acquire) < n)

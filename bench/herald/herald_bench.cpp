@@ -21,20 +21,16 @@
 #include "armada/herald/memory.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
+#include "../support/proc_status.hpp"
 
 using namespace armada;
 using clk = std::chrono::steady_clock;
 
 namespace {
 
-long peak_rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stol(line.substr(6));
-  return 0;
-}
+using armada::bench::peak_rss_kib;
+using armada::bench::rss_kib;
+
 
 double rate(std::size_t n, clk::duration d) {
   return static_cast<double>(n) / std::chrono::duration<double>(d).count();

@@ -28,14 +28,6 @@ std::vector<std::size_t> size_list(const std::string& list) {
   return sizes;
 }
 
-long peak_rss_kib() {
-  std::ifstream in{"/proc/self/status"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stol(line.substr(6));
-  return 0;
-}
 
 figures run_herald(herald::connection& conn, const std::string& topic, std::size_t n, std::size_t size,
                    std::size_t batch_size, consume_clock timing, std::chrono::seconds stall) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "../support/proc_status.hpp"
+
 #include "armada/herald.hpp"
 #include "raw_client.hpp"
 
@@ -20,9 +22,6 @@ double rate(std::size_t n, std::chrono::steady_clock::duration d);
 
 /// The message sizes of a comma-separated list ("16,64,256").
 std::vector<std::size_t> size_list(const std::string& list);
-
-/// The peak resident set of this process (VmHWM), KiB.
-long peak_rss_kib();
 
 /// How consume is timed: from the first message handled (a Kafka group's join delay does not
 /// count), or from the subscribe call until the subscription closed after the last message (the
