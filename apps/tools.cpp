@@ -118,10 +118,11 @@ int run_benchmarks(const std::string& bench_dir, const std::string& only) {
     std::vector<std::string> argv{exe.string()};
     argv.insert(argv.end(), b.args.begin(), b.args.end());
     auto keep = [&](const std::string& line) {
-      if (line.find("ratio") != std::string::npos || line.find("target") != std::string::npos
-          || line.find("x raw") != std::string::npos)
-        summary.emplace_back(b.name, line.substr(line.find_first_not_of(' ') == std::string::npos
-                                                   ? 0 : line.find_first_not_of(' ')));
+      // " ratio", not "ratio": Google Benchmark's header says "Iterations".
+      bool figure = line.find(" ratio") != std::string::npos || line.find("target") != std::string::npos
+                    || line.find("x raw") != std::string::npos;
+      if (figure)
+        summary.emplace_back(b.name, line.substr(line.find_first_not_of(' '))); // such a line is never blank
     };
     if (run(argv, keep) != 0)
       ++failures;
