@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "armada/ago/errc.hpp"
+#include "armada/serialization/json_number.hpp"
 
 namespace armada::ago {
 
@@ -85,30 +86,30 @@ caf::expected<saga_record> record_from_json(std::string_view text) {
     if (!from_string(j.at("state").get<std::string>(), r.state))
       return make_error(errc::bad_record, "saga record '" + r.id + "' has an unknown state '"
                                               + j.at("state").get<std::string>() + "'");
-    r.position = j.at("position").get<std::uint32_t>();
+    r.position = serialization::integer_at<std::uint32_t>(j, "position");
     for (const auto& s : j.at("steps")) {
       step_record st;
       st.name = s.at("name").get<std::string>();
-      st.unit = s.at("unit").get<std::uint32_t>();
+      st.unit = serialization::integer_at<std::uint32_t>(s, "unit");
       if (!parse(s.at("status").get<std::string>(), status_names, st.status))
         return make_error(errc::bad_record, "saga record '" + r.id + "': step '" + st.name
                                                 + "' has an unknown status");
-      st.attempts = s.at("attempts").get<std::uint32_t>();
-      st.compensation_attempts = s.at("compensation_attempts").get<std::uint32_t>();
+      st.attempts = serialization::integer_at<std::uint32_t>(s, "attempts");
+      st.compensation_attempts = serialization::integer_at<std::uint32_t>(s, "compensation_attempts");
       st.error = s.at("error").get<std::string>();
-      st.wake_ms = s.at("wake_ms").get<std::int64_t>();
+      st.wake_ms = serialization::integer_at<std::int64_t>(s, "wake_ms");
       r.steps.push_back(std::move(st));
     }
     r.compensations = j.at("compensations").get<std::vector<std::string>>();
     r.data = j.at("data").get<std::string>();
     r.error = j.at("error").get<std::string>();
     r.cancel_requested = j.at("cancel_requested").get<bool>();
-    r.created_ms = j.at("created_ms").get<std::int64_t>();
-    r.updated_ms = j.at("updated_ms").get<std::int64_t>();
-    r.deadline_ms = j.at("deadline_ms").get<std::int64_t>();
+    r.created_ms = serialization::integer_at<std::int64_t>(j, "created_ms");
+    r.updated_ms = serialization::integer_at<std::int64_t>(j, "updated_ms");
+    r.deadline_ms = serialization::integer_at<std::int64_t>(j, "deadline_ms");
     r.owner = j.at("owner").get<std::string>();
-    r.lease_ms = j.at("lease_ms").get<std::int64_t>();
-    r.version = j.at("version").get<std::uint64_t>();
+    r.lease_ms = serialization::integer_at<std::int64_t>(j, "lease_ms");
+    r.version = serialization::integer_at<std::uint64_t>(j, "version");
     return r;
   } catch (const std::exception& e) {
     return make_error(errc::bad_record, std::string{"a saga record could not be decoded ("} + e.what()

@@ -8,6 +8,7 @@
 
 #include "armada/serialization/base64.hpp"
 #include "armada/serialization/errc.hpp"
+#include "armada/serialization/json_number.hpp"
 #include "armada/serialization/media_type.hpp"
 #include "time_text.hpp"
 
@@ -60,25 +61,6 @@ std::optional<double> number_from(const json& v) {
   return std::nullopt;
 }
 
-// An integer written as a JSON integer or, for 64-bit types, as a decimal string.
-template <class T> std::optional<T> integer_from(const json& v) {
-  if (v.is_number_unsigned()) {
-    auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
-      return static_cast<T>(u);
-  } else if (v.is_number_integer()) {
-    auto i = v.get<std::int64_t>();
-    if (std::in_range<T>(i))
-      return static_cast<T>(i);
-  } else if (v.is_string() && sizeof(T) == 8) {
-    auto& s = v.get_ref<const std::string&>();
-    T out{};
-    auto res = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (res.ec == std::errc{} && res.ptr == s.data() + s.size())
-      return out;
-  }
-  return std::nullopt;
-}
 
 } // namespace
 
@@ -182,19 +164,19 @@ caf::expected<capitan::field> field_from_json(const json& j, const custom_regist
       return make(v.get<std::string>());
     return fail("a string");
   case field_kind::int32:
-    if (auto i = integer_from<std::int32_t>(v))
+    if (auto i = integer_from<std::int32_t>(v, true))
       return make(*i);
     return fail("an integer from -2147483648 to 2147483647");
   case field_kind::int64:
-    if (auto i = integer_from<std::int64_t>(v))
+    if (auto i = integer_from<std::int64_t>(v, true))
       return make(*i);
     return fail("a 64-bit signed integer as a decimal string");
   case field_kind::uint32:
-    if (auto i = integer_from<std::uint32_t>(v))
+    if (auto i = integer_from<std::uint32_t>(v, true))
       return make(*i);
     return fail("an integer from 0 to 4294967295");
   case field_kind::uint64:
-    if (auto i = integer_from<std::uint64_t>(v))
+    if (auto i = integer_from<std::uint64_t>(v, true))
       return make(*i);
     return fail("a 64-bit unsigned integer as a decimal string");
   case field_kind::float32:

@@ -1,12 +1,12 @@
 #include "firestore_client.hpp"
 
-#include <charconv>
 #include <limits>
 
 #include "armada/herald/errc.hpp"
 #include "armada/herald/json_call.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/serialization/base64.hpp"
+#include "armada/serialization/json_number.hpp"
 
 namespace armada::herald::firestore {
 
@@ -17,13 +17,7 @@ namespace {
 std::int64_t int_field(const nlohmann::json& fields, const char* name) {
   if (!fields.is_object() || !fields.contains(name) || !fields[name].contains("integerValue"))
     return 0;
-  auto& v = fields[name]["integerValue"];
-  if (v.is_number_integer())
-    return v.get<std::int64_t>(); // an unsigned beyond int64 wraps, as Firestore has no such value
-  auto text = http::string_field(fields[name], "integerValue");
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  return ec == std::errc{} && end == text.data() + text.size() ? n : 0;
+  return serialization::integer_from<std::int64_t>(fields[name]["integerValue"], true).value_or(0);
 }
 
 /// A commit refused because the document changed or went away meanwhile (someone else won).

@@ -7,6 +7,7 @@
 #include "armada/herald/errc.hpp"
 #include "armada/herald/json_call.hpp"
 #include "armada/serialization/base64.hpp"
+#include "armada/serialization/json_number.hpp"
 #include "armada/serialization/envelope.hpp"
 
 namespace armada::herald::pubsub {
@@ -125,10 +126,9 @@ message decode(const nlohmann::json& received, const std::string& topic) {
   out.topic = topic;
   out.broker = http::string_field(received, "ackId");
   // An attempt that is not a count from 1 to 2^32 - 1 (a float, negative, huge) reads as 1.
-  if (received.contains("deliveryAttempt") && received["deliveryAttempt"].is_number_unsigned()) {
-    auto n = received["deliveryAttempt"].get<std::uint64_t>();
-    out.attempt = n >= 1 && n <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(n) : 1;
-  }
+  if (received.contains("deliveryAttempt"))
+    out.attempt = std::max<std::uint32_t>(
+        1, serialization::integer_from<std::uint32_t>(received["deliveryAttempt"]).value_or(1));
   auto msg = received.contains("message") ? received["message"] : nlohmann::json::object();
   std::map<std::string, std::string> attrs;
   if (msg.contains("attributes") && msg["attributes"].is_object())

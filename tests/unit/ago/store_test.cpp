@@ -159,3 +159,27 @@ TEST(ago_redis_store, a_dead_server_is_a_clear_error) {
   ASSERT_FALSE(bad);
   EXPECT_NE(describe(bad.error()).find("prefx"), std::string::npos) << describe(bad.error());
 }
+
+TEST(saga_record, a_record_with_a_number_that_is_no_count_is_refused_naming_the_member) {
+  ago::saga_record r;
+  r.id = "s-9";
+  r.type = "order";
+  r.steps.push_back({});
+  auto text = ago::to_json(r);
+  ASSERT_TRUE(ago::record_from_json(text)) << text;
+  for (auto [member, bad] : {std::pair{"\"version\":0", "\"version\":1e300"},
+                             std::pair{"\"attempts\":0", "\"attempts\":-1"},
+                             std::pair{"\"lease_ms\":0", "\"lease_ms\":18446744073709551615"}}) {
+    auto broken = text;
+    auto at = broken.find(member);
+    ASSERT_NE(at, std::string::npos) << member << " in " << text;
+    broken.replace(at, std::string_view{member}.size(), bad);
+    auto back = ago::record_from_json(broken);
+    ASSERT_FALSE(back) << broken;
+    EXPECT_TRUE(ago::is(back.error(), ago::errc::bad_record));
+    auto name = std::string{member}.substr(0, std::string_view{member}.find(':'));
+    EXPECT_NE(describe(back.error()).find("member '" + name.substr(1, name.size() - 2) + "'"),
+              std::string::npos)
+        << describe(back.error());
+  }
+}
