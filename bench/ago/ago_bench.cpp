@@ -102,6 +102,26 @@ double run_sagas(caf::actor_system& sys, capitan::instance& events, std::shared_
 }
 
 
+/// The floor an actor per saga puts under the memory-store figure: raw CAF spawning `n` actors
+/// (at most `window` alive) that each send themselves one message and quit; actors/s.
+double run_raw_actors(caf::actor_system& sys, std::size_t n, std::size_t window) {
+  finish_counter fin;
+  auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i >= window && i % 256 == 0)
+      fin.wait(i - window + 1);
+    sys.spawn([&fin](caf::event_based_actor* self) -> caf::behavior {
+      self->send(self, caf::ok_atom::value);
+      return {[self, &fin](caf::ok_atom) {
+        fin.add();
+        self->quit();
+      }};
+    });
+  }
+  fin.wait(n);
+  return static_cast<double>(n) / seconds_since(t0);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -151,9 +171,11 @@ int main(int argc, char** argv) {
   }
 
   if (runs("memory")) {
+    double raw = run_raw_actors(rt->system(), n, 10000);
+    std::printf("  raw CAF: spawn, 1 message, quit %11.0f actors/s (the floor of an actor per saga)\n", raw);
     double memory = run_sagas(rt->system(), events, ago::make_memory_store(), n, 10000);
-    std::printf("  memory store                   %12.0f sagas/s   (target >= 100000)  ratio to direct %.5f\n", memory,
-                memory / direct);
+    std::printf("  memory store                   %12.0f sagas/s   (target >= 100000)  ratio to direct %.5f, to raw CAF actors %.2f\n",
+                memory, memory / direct, memory / raw);
   }
 
   if (runs("embedded")) {

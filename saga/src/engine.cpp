@@ -39,8 +39,11 @@ struct engine_core::registry {
   std::mutex mtx;
   caf::actor_system* sys = nullptr;
   std::map<std::string, std::shared_ptr<definition_base>> definitions;
-  std::unordered_map<std::string, caf::actor> active; // invalid handle: being spawned
-  std::unordered_map<std::string, std::vector<std::function<void(const saga_outcome&)>>> waiters;
+  struct running {
+    caf::actor actor; // invalid: being spawned
+    std::vector<std::function<void(const saga_outcome&)>> waiters; // engine::on_finished
+  };
+  std::unordered_map<std::string, running> active;
   bool closed = false;
   caf::actor housekeeper;
   armada::clock::timer_id renew_timer = 0;
@@ -84,7 +87,7 @@ void engine_core::emit(const capitan::signal& s, const saga_record& rec, std::st
 
 namespace {
 saga_outcome outcome_of(const saga_record& rec) {
-  return saga_outcome{rec.id, rec.state, rec.error, rec.data};
+  return saga_outcome{rec.id, rec.state, rec.error, rec.lazy_data ? std::string{} : rec.data, rec.lazy_data};
 }
 } // namespace
 
@@ -92,12 +95,13 @@ void engine_core::finished(const saga_record& rec) {
   std::vector<std::function<void(const saga_outcome&)>> waiting;
   {
     std::lock_guard guard{reg->mtx};
-    reg->active.erase(rec.id);
-    if (auto i = reg->waiters.find(rec.id); i != reg->waiters.end()) {
-      waiting = std::move(i->second);
-      reg->waiters.erase(i);
+    if (auto i = reg->active.find(rec.id); i != reg->active.end()) {
+      waiting = std::move(i->second.waiters);
+      reg->active.erase(i);
     }
   }
+  if (waiting.empty())
+    return;
   auto out = outcome_of(rec);
   for (auto& fn : waiting)
     fn(out);
@@ -127,22 +131,22 @@ std::shared_ptr<definition_base> find_def(engine_core& core, const std::string& 
 
 /// Registers `id` as active, spawns its actor, then records the handle (unless it already
 /// finished). errc::closed / a duplicate are refused.
-caf::error launch(engine_core& core, const saga_record& rec, const std::function<caf::expected<caf::actor>()>& spawn) {
+caf::error launch(engine_core& core, const std::string& id, const std::function<caf::expected<caf::actor>()>& spawn) {
   {
     std::lock_guard guard{core.reg->mtx};
     if (core.reg->closed)
       return make_error(errc::closed, "the saga engine is closed; start sagas on an open engine");
-    if (!core.reg->active.emplace(rec.id, caf::actor{}).second)
+    if (!core.reg->active.try_emplace(id).second)
       return {}; // already running here
   }
   auto actor = spawn();
   std::lock_guard guard{core.reg->mtx};
   if (!actor) {
-    core.reg->active.erase(rec.id);
+    core.reg->active.erase(id);
     return std::move(actor.error());
   }
-  if (auto i = core.reg->active.find(rec.id); i != core.reg->active.end())
-    i->second = *actor;
+  if (auto i = core.reg->active.find(id); i != core.reg->active.end())
+    i->second.actor = *actor;
   return {};
 }
 
@@ -171,7 +175,7 @@ caf::expected<std::size_t> recover_all(const std::shared_ptr<engine_core>& core)
       return std::move(taken.error());
     if (!*taken)
       continue; // someone else took it meanwhile
-    auto err = launch(*core, **taken, [&]() { return def->resume(*core->reg->sys, core, **taken); });
+    auto err = launch(*core, (*taken)->id, [&]() { return def->resume(*core->reg->sys, core, **taken); });
     if (err)
       core->emit(signals::error, **taken, {}, 0, describe(err));
     else
@@ -256,11 +260,10 @@ void engine::close() {
     if (core_->reg->closed)
       return;
     core_->reg->closed = true;
-    for (auto& [id, a] : core_->reg->active)
-      if (a)
-        actors.push_back(a);
+    for (auto& [id, r] : core_->reg->active)
+      if (r.actor)
+        actors.push_back(r.actor);
     core_->reg->active.clear();
-    core_->reg->waiters.clear();
     core_->clock().cancel(core_->reg->renew_timer);
     core_->clock().cancel(core_->reg->recover_timer);
     hk = core_->reg->housekeeper;
@@ -324,8 +327,8 @@ caf::error engine::write_first(saga_record& rec) {
   return {};
 }
 
-caf::error engine::launch(saga_record& rec, const std::function<caf::actor(saga_record)>& spawn) {
-  return detail::launch(*core_, rec, [&]() -> caf::expected<caf::actor> { return spawn(rec); });
+caf::error engine::launch(const std::string& id, const std::function<caf::actor()>& spawn) {
+  return detail::launch(*core_, id, [&]() -> caf::expected<caf::actor> { return spawn(); });
 }
 
 caf::expected<saga_outcome> engine::wait(const std::string& id, std::chrono::milliseconds timeout) {
@@ -356,16 +359,17 @@ caf::expected<saga_outcome> engine::wait(const std::string& id, std::chrono::mil
 
 bool engine::on_finished(const std::string& id, std::function<void(const saga_outcome&)> fn) {
   std::lock_guard guard{core_->reg->mtx};
-  if (!core_->reg->active.contains(id))
+  auto i = core_->reg->active.find(id);
+  if (i == core_->reg->active.end())
     return false;
-  core_->reg->waiters[id].push_back(std::move(fn));
+  i->second.waiters.push_back(std::move(fn));
   return true;
 }
 
 caf::actor engine::actor_of(const std::string& id) const {
   std::lock_guard guard{core_->reg->mtx};
   auto i = core_->reg->active.find(id);
-  return i == core_->reg->active.end() ? caf::actor{} : i->second;
+  return i == core_->reg->active.end() ? caf::actor{} : i->second.actor;
 }
 
 caf::error engine::cancel(const std::string& id) {
@@ -416,7 +420,7 @@ caf::error engine::resume(const std::string& id) {
   if (auto err = f.get())
     return err;
   auto core = core_;
-  return detail::launch(*core_, rec, [&]() { return def->resume(sys_, core, rec); });
+  return detail::launch(*core_, rec.id, [&]() { return def->resume(sys_, core, rec); });
 }
 
 caf::expected<saga_record> engine::get_state(const std::string& id) {

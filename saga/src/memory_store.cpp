@@ -10,23 +10,20 @@ namespace {
 
 class memory_store final : public saga_store {
 public:
-  void write(saga_record rec, done_fn done) override {
-    caf::error err;
-    {
-      std::lock_guard guard{mtx_};
-      auto i = records_.find(rec.id);
-      if (i != records_.end() && !detail::may_write(i->second, rec.owner, rec.updated_ms)) {
-        err = detail::lease_lost(i->second, rec.owner);
-      } else {
-        ++stats_.writes;
-        ++stats_.commits;
-        if (i != records_.end())
-          i->second = std::move(rec);
-        else
-          records_.emplace(rec.id, std::move(rec));
-      }
-    }
-    done(std::move(err));
+  void write(saga_record rec, done_fn done) override { done(*write_now(rec)); }
+
+  std::optional<caf::error> write_now(const saga_record& rec) override {
+    std::lock_guard guard{mtx_};
+    auto i = records_.find(rec.id);
+    if (i != records_.end() && !detail::may_write(i->second, rec.owner, rec.updated_ms))
+      return detail::lease_lost(i->second, rec.owner);
+    ++stats_.writes;
+    ++stats_.commits;
+    if (i != records_.end())
+      i->second = rec; // copy-assigned: the strings and vectors keep their buffers
+    else
+      records_.emplace(rec.id, rec);
+    return caf::error{};
   }
 
   caf::expected<std::optional<saga_record>> load(const std::string& id) override {

@@ -64,8 +64,19 @@ struct saga_outcome {
   std::string id;
   saga_state state = saga_state::pending;
   std::string error{};
-  std::string data{}; ///< encoded by the definition's codec
-  template <class T> caf::expected<T> data_as() const { return codec<T>::decode(data); }
+  std::string encoded{}; ///< the data encoded by the definition's codec, unless `snapshot` is set
+  /// The data of a saga that finished in this process, not encoded yet (see `data`).
+  std::shared_ptr<const pending_data> snapshot{};
+
+  /// The saga's final data, encoded by the definition's codec.
+  std::string data() const { return snapshot ? snapshot->encode() : encoded; }
+  /// The saga's final data; a saga that finished in this process hands it over without an
+  /// encode and decode.
+  template <class T> caf::expected<T> data_as() const {
+    if (auto typed = dynamic_cast<const detail::typed_data<T>*>(snapshot.get()))
+      return typed->value();
+    return codec<T>::decode(data());
+  }
 };
 
 /// What flows through the pipz node of a saga (see `engine::add`).
@@ -177,7 +188,7 @@ private:
   std::shared_ptr<detail::definition_base> find(const std::string& type) const;
   caf::expected<std::optional<std::string>> prepare_start(const std::string& type, std::type_index t,
                                                           start_options& opts, saga_record& rec);
-  caf::error launch(saga_record& rec, const std::function<caf::actor(saga_record)>& spawn);
+  caf::error launch(const std::string& id, const std::function<caf::actor()>& spawn);
   /// Writes the Pending record of a durable start and waits for the log (start_options::durable).
   caf::error write_first(saga_record& rec);
 
@@ -249,9 +260,10 @@ caf::expected<std::string> engine::start(const std::string& type, T data, start_
   auto def = std::static_pointer_cast<detail::definition<T>>(find(type));
   auto core = core_;
   auto& sys = sys_;
-  if (auto err = launch(rec, [&](saga_record r) { return def->spawn(sys, core, std::move(r), std::move(data)); }))
+  auto id = rec.id;
+  if (auto err = launch(id, [&] { return def->spawn(sys, core, std::move(rec), std::move(data)); }))
     return err;
-  return rec.id;
+  return id;
 }
 
 } // namespace armada::ago

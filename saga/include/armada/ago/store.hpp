@@ -35,6 +35,11 @@ public:
   /// `done` exactly once: inline, or from the store's committer thread. `done` must not block.
   virtual void write(saga_record rec, done_fn done) = 0;
 
+  /// Writes `rec` at once when this store can without waiting (an in-process store) and
+  /// returns the outcome; nullopt when it cannot (the caller then uses `write`). Saves the
+  /// record copy and the completion callback of `write` on the saga actor's hot path.
+  virtual std::optional<caf::error> write_now(const saga_record&) { return std::nullopt; }
+
   /// The record of `id`, or none.
   virtual caf::expected<std::optional<saga_record>> load(const std::string& id) = 0;
 

@@ -65,6 +65,7 @@ template <class T> class typed_data final : public pending_data {
 public:
   explicit typed_data(T value) : value_(std::move(value)) {}
   std::string encode() const override { return codec<T>::encode(value_); }
+  const T& value() const { return value_; }
 
 private:
   T value_;
@@ -78,6 +79,7 @@ template <class T> struct actor_state {
   std::vector<char> busy;                       // a request of this step is in flight
   std::vector<armada::clock::timer_id> timers;  // per step (0: none)
   armada::clock::timer_id deadline_timer = 0;
+  std::string key;                              // the idempotency key being built (reused)
   bool writing = false;
   bool done = false;
   static inline const char* name = "ago.saga";
@@ -85,8 +87,15 @@ template <class T> struct actor_state {
 
 template <class T> using saga_self = caf::stateful_actor<actor_state<T>>*;
 
+/// Writes the idempotency key of step `i` (`<id>:<step>`, `<id>:compensate:<step>`) into `out`.
+template <class T> void write_key(const actor_state<T>& s, std::uint32_t i, bool compensate, std::string& out) {
+  out.assign(s.rec.id).append(compensate ? ":compensate:" : ":").append(s.rec.steps[i].name);
+}
+
 template <class T> std::string key_of(const actor_state<T>& s, std::uint32_t i, bool compensate) {
-  return s.rec.id + (compensate ? ":compensate:" : ":") + s.rec.steps[i].name;
+  std::string key;
+  write_key(s, i, compensate, key);
+  return key;
 }
 
 /// A write outcome: stops the actor when the write failed (lease lost, store failure), leaving
@@ -103,8 +112,8 @@ template <class T> void written(saga_self<T> self, const caf::error& err) {
   self->quit();
 }
 
-/// Writes the record. A store that completes the write inline (the memory store) lets the
-/// actor go on at once; otherwise the outcome arrives as a `written` message. Either way
+/// Writes the record. A store that writes at once (`write_now`: the memory store) or completes
+/// `write` inline lets the actor go on at once; otherwise the outcome arrives as a `written` message. Either way
 /// `writing` is true only while the write is outstanding.
 template <class T> void persist(saga_self<T> self) {
   auto& s = self->state;
@@ -114,6 +123,10 @@ template <class T> void persist(saga_self<T> self) {
   s.rec.lease_ms = s.rec.updated_ms + s.core->lease().count();
   s.rec.lazy_data = std::make_shared<const typed_data<T>>(*s.data); // encoded where bytes are needed
   ++s.rec.version;
+  if (auto now = s.core->store().write_now(s.rec)) {
+    written(self, *now);
+    return;
+  }
   struct slot {
     std::atomic<int> phase{0}; // 0: in write(), 1: done inline, 2: write() returned first
     caf::error err;
@@ -241,10 +254,10 @@ template <class T> void execute(saga_self<T> self, std::uint32_t i, bool compens
   auto& st = s.rec.steps[i];
   const auto& def = *s.def->flat[i];
   const auto& op = compensate ? def.compensation : def.action;
-  auto key = key_of(s, i, compensate);
   auto attempt = compensate ? st.compensation_attempts : st.attempts;
   if (op.local) {
-    step_context ctx{s.rec.id, st.name, key, attempt, compensate,
+    write_key(s, i, compensate, s.key); // a buffer the actor reuses: no allocation per step
+    step_context ctx{s.rec.id, st.name, s.key, attempt, compensate,
                      s.rec.deadline_ms == 0 ? std::chrono::system_clock::time_point::max()
                                             : std::chrono::system_clock::time_point{std::chrono::milliseconds{s.rec.deadline_ms}}};
     std::string failure;
@@ -261,6 +274,7 @@ template <class T> void execute(saga_self<T> self, std::uint32_t i, bool compens
       action_result(self, i, failure);
     return;
   }
+  auto key = key_of(s, i, compensate);
   const auto& spec = *op.request;
   s.busy[i] = 1;
   arm(self, i); // the attempt's durable timeout, if any
@@ -418,8 +432,7 @@ template <class T> void finish(saga_self<T> self) {
       s.core->emit(signals::stuck, s.rec, step, 0, s.rec.error);
     }
   }
-  s.rec.materialize();
-  s.core->finished(s.rec);
+  s.core->finished(s.rec); // the outcome takes the data unencoded (saga_outcome::snapshot)
   self->quit();
 }
 
