@@ -1,7 +1,8 @@
 // herald throughput: publish N, then consume N, at 16, 64 and 256 bytes, per provider, with
 // the raw baseline in the same run (raw LMDB put/get for the embedded store), printing msgs/s
-// and ratios. Usage: bench_herald [N] (default 100000).
+// and ratios. Usage: bench_herald [N (default 100000)] [all|memory|embedded]
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -85,6 +86,8 @@ figures run_herald(herald::connection& conn, const std::string& topic, std::size
     cv.wait_for(lock, std::chrono::minutes{5}, [&] { return got.load() >= n; });
   }
   f.consume = rate(got.load(), clk::now() - start);
+  if (got.load() < n)
+    std::fprintf(stderr, "only %zu of %zu messages arrived within 5 minutes\n", got.load(), n);
   sub->close();
   return f;
 }
@@ -139,11 +142,17 @@ figures run_raw_lmdb(const std::filesystem::path& dir, std::size_t n, std::size_
 
 int main(int argc, char** argv) {
   std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100000;
+  std::string only = argc > 2 ? argv[2] : "all";
   auto rt = runtime::start(std::make_unique<config>());
   std::printf("%-10s %6s %14s %14s %12s %12s\n", "provider", "bytes", "publish/s", "consume/s",
               "pub x raw", "sub x raw");
   for (std::size_t size : {16, 64, 256}) {
-    auto conn = herald::memory::connect(rt->system(), "memory://bench" + std::to_string(size));
+    if (only != "all" && only != "memory")
+      break;
+    // Everything is published before the subscriber exists: keep all of it (the default
+    // retention keeps 100 000 messages that no group has yet).
+    auto conn = herald::memory::connect(rt->system(), "memory://bench" + std::to_string(size)
+                                                          + "?retention=" + std::to_string(std::max<std::size_t>(n, 1)));
     if (!conn) {
       std::fprintf(stderr, "%s\n", describe(conn.error()).c_str());
       return 1;
@@ -155,6 +164,8 @@ int main(int argc, char** argv) {
 #ifdef ARMADA_BENCH_EMBEDDED
   auto dir = std::filesystem::temp_directory_path() / ("armada-bench-" + std::to_string(::getpid()));
   for (std::size_t size : {16, 64, 256}) {
+    if (only != "all" && only != "embedded")
+      break;
     auto raw = run_raw_lmdb(dir / ("raw" + std::to_string(size)), n, size);
     auto file = dir / ("herald" + std::to_string(size) + ".mdb");
     auto conn = herald::embedded::connect(rt->system(), "embedded://" + file.string());

@@ -27,8 +27,9 @@ struct subscriber_actor_state {
   async_handler handler;
   subscriber_state st;
   std::unordered_map<std::string, in_flight_entry> in_flight;
-  // Acks collected while the mailbox has work; sent in one message per subscription.
-  std::vector<std::pair<subscription_actor, std::string>> pending_acks;
+  // Acks collected while the mailbox has work; sent in one message per subscription (the
+  // messages go back to their subscription with the ack).
+  std::vector<std::pair<subscription_actor, message>> pending_acks;
   bool flush_scheduled = false;
   static inline const char* name = "herald.subscriber";
 };
@@ -44,11 +45,9 @@ void report(subscriber_actor_state& s, errc code, const std::string& op, const m
                        signals::message_id(m.id), signals::detail(text));
 }
 
-void finish(subscriber_pointer self, const std::string& id) {
+/// Counts the handling time of in-flight entry `i` and drops it.
+void finish(subscriber_pointer self, std::unordered_map<std::string, in_flight_entry>::iterator i) {
   auto& s = self->state;
-  auto i = s.in_flight.find(id);
-  if (i == s.in_flight.end())
-    return;
   s.st.handle_latency.add(std::chrono::duration<double, std::micro>(
                             std::chrono::steady_clock::now() - i->second.started).count());
   s.in_flight.erase(i);
@@ -62,7 +61,7 @@ std::chrono::milliseconds redelivery_delay(const subscriber_options& o, std::uin
   return std::min(d, o.redelivery_max);
 }
 
-void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::error& err) {
+void dead_letter(subscriber_pointer self, in_flight_entry e, const caf::error& err) {
   auto& s = self->state;
   message dl = e.msg;
   dl.topic = s.opts.dead_letter_topic;
@@ -74,11 +73,12 @@ void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::e
   auto id = e.msg.id;
   auto sub = e.sub;
   auto attempt = e.msg.attempt;
+  auto original = std::make_shared<message>(std::move(e.msg)); // settled by one of the two below
   self->request(s.conn, std::chrono::seconds{30}, publish_atom::value, std::move(dl))
     .then(
       [=](publish_receipt&) {
         auto& s = self->state;
-        self->send(sub, reject_atom::value, id); // given up on: a broker-side dead-letter queue gets it too
+        self->send(sub, reject_atom::value, std::move(*original)); // given up on: a broker-side dead-letter queue gets it too
         ++s.st.dead_lettered;
         if (s.opts.events)
           s.opts.events->warn(signals::dead_lettered, signals::topic(s.st.topic),
@@ -88,7 +88,7 @@ void dead_letter(subscriber_pointer self, const in_flight_entry& e, const caf::e
       [=](caf::error& publish_err) {
         // Not dead-lettered: keep the message (nothing lost), try again later.
         auto& s = self->state;
-        self->send(sub, nack_atom::value, id, caf::timespan{s.opts.redelivery_max});
+        self->send(sub, nack_atom::value, std::move(*original), caf::timespan{s.opts.redelivery_max});
         ++s.st.nacked;
         if (s.opts.events)
           s.opts.events->error(signals::error, signals::code("dead_letter"),
@@ -105,14 +105,15 @@ void flush_acks(subscriber_pointer self) {
   // Usually one subscription; group ids per subscription anyway.
   while (!s.pending_acks.empty()) {
     auto sub = s.pending_acks.front().first;
-    std::vector<std::string> ids;
-    std::vector<std::pair<subscription_actor, std::string>> rest;
-    for (auto& [sa, id] : s.pending_acks)
+    std::vector<message> done;
+    done.reserve(s.pending_acks.size());
+    std::vector<std::pair<subscription_actor, message>> rest;
+    for (auto& [sa, m] : s.pending_acks)
       if (sa == sub)
-        ids.push_back(std::move(id));
+        done.push_back(std::move(m));
       else
-        rest.emplace_back(sa, std::move(id));
-    self->send(sub, ack_atom::value, std::move(ids));
+        rest.emplace_back(sa, std::move(m));
+    self->send(sub, ack_atom::value, std::move(done));
     s.pending_acks = std::move(rest);
   }
 }
@@ -131,9 +132,9 @@ void complete(subscriber_pointer self, const std::string& id, caf::error err) {
   if (i == s.in_flight.end())
     return;
   auto entry = std::move(i->second);
-  finish(self, id);
+  finish(self, i);
   if (!err) {
-    s.pending_acks.emplace_back(entry.sub, id);
+    s.pending_acks.emplace_back(std::move(entry.sub), std::move(entry.msg));
     ++s.st.acked;
     if (s.pending_acks.size() >= 256)
       flush_acks(self);
@@ -148,11 +149,12 @@ void complete(subscriber_pointer self, const std::string& id, caf::error err) {
     ++s.st.decode_errors;
   report(s, code, "handle", entry.msg, armada::describe(err));
   if (code == errc::decode || entry.msg.attempt >= s.opts.max_deliveries) {
-    dead_letter(self, entry, err);
+    dead_letter(self, std::move(entry), err);
     return;
   }
   ++s.st.nacked;
-  self->send(entry.sub, nack_atom::value, id, caf::timespan{redelivery_delay(s.opts, entry.msg.attempt)});
+  auto delay = caf::timespan{redelivery_delay(s.opts, entry.msg.attempt)};
+  self->send(entry.sub, nack_atom::value, std::move(entry.msg), delay);
 }
 
 void handle_one(subscriber_pointer self, message m, const subscription_actor& sub) {
@@ -160,8 +162,10 @@ void handle_one(subscriber_pointer self, message m, const subscription_actor& su
   ++s.st.received;
   auto id = m.id;
   auto [it, fresh] = s.in_flight.emplace(id, in_flight_entry{std::move(m), sub, std::chrono::steady_clock::now()});
-  if (!fresh)
-    return; // a duplicate of a message already being handled
+  if (!fresh) { // a duplicate of a message already being handled: that one settles it
+    self->send(sub, done_atom::value, std::size_t{1});
+    return;
+  }
   s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
   auto me = caf::actor_cast<subscriber_actor>(self);
   auto once = std::make_shared<std::atomic<bool>>(false);

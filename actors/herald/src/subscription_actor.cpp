@@ -1,6 +1,6 @@
 #include "subscription_actor.hpp"
 
-#include <unordered_map>
+#include <algorithm>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -14,7 +14,7 @@ struct subscription_actor_state {
   subscribe_options opts;
   delivery_sink sink;
   subscription_state st;
-  std::unordered_map<std::string, message> in_flight; // by message id
+  std::size_t in_flight = 0; // delivered, not settled yet (the sink holds them)
   bool polling = false;
   std::chrono::milliseconds error_backoff{0};
   std::chrono::steady_clock::time_point last_report{};
@@ -25,7 +25,7 @@ using subscription_pointer = subscription_actor::stateful_pointer<subscription_a
 
 void schedule_poll(subscription_pointer self) {
   auto& s = self->state;
-  if (s.polling || s.st.closed || s.in_flight.size() >= s.opts.prefetch)
+  if (s.polling || s.st.closed || s.in_flight >= s.opts.prefetch)
     return;
   s.polling = true;
   if (s.error_backoff.count() > 0)
@@ -40,22 +40,21 @@ void shut(subscription_pointer self) {
     return;
   s.st.closed = true;
   s.sub->close(); // unacked messages become available again
-  s.in_flight.clear();
+  s.in_flight = 0;
   s.st.in_flight = 0;
 }
 
-/// Settles in-flight message `id` with `how` (ack, nack or reject), counts it in `counter`, and
-/// makes room for the next poll. An unknown id (settled already) is ignored.
+/// Settles `n` delivered messages with `how` (the driver's ack, nack or reject), counts them in
+/// `counter`, and makes room for the next poll. After close the driver is gone: nothing to do.
 template <class How>
-void settle(subscription_pointer self, const std::string& id, std::uint64_t& counter, How how) {
+void settle(subscription_pointer self, std::size_t n, std::uint64_t& counter, How how) {
   auto& s = self->state;
-  auto i = s.in_flight.find(id);
-  if (i == s.in_flight.end())
+  if (s.st.closed || n == 0)
     return;
-  how(i->second);
-  s.in_flight.erase(i);
-  ++counter;
-  s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+  how();
+  s.in_flight -= std::min(n, s.in_flight);
+  counter += n;
+  s.st.in_flight = static_cast<std::int64_t>(s.in_flight);
   schedule_poll(self);
 }
 
@@ -64,7 +63,7 @@ void poll(subscription_pointer self) {
   s.polling = false;
   if (s.st.closed)
     return;
-  auto room = s.opts.prefetch - std::min(s.opts.prefetch, s.in_flight.size());
+  auto room = s.opts.prefetch - std::min(s.opts.prefetch, s.in_flight);
   if (room == 0)
     return; // an ack schedules the next poll
   auto batch = s.sub->fetch(room, s.opts.poll_wait);
@@ -82,11 +81,9 @@ void poll(subscription_pointer self) {
     s.error_backoff = std::chrono::milliseconds{0};
     if (!batch->empty()) {
       auto me = caf::actor_cast<subscription_actor>(self);
-      for (auto& m : *batch) {
-        ++s.st.received;
-        s.in_flight.emplace(m.id, m);
-      }
-      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+      s.st.received += batch->size();
+      s.in_flight += batch->size();
+      s.st.in_flight = static_cast<std::int64_t>(s.in_flight);
       self->send(s.sink, deliver_atom::value, std::move(*batch), me);
     }
   }
@@ -112,33 +109,25 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
   schedule_poll(self);
   return {
-    [=](ack_atom, std::string& id) {
-      settle(self, id, self->state.st.acked, [&](const message& m) { self->state.sub->ack(m); });
+    [=](ack_atom, std::vector<message>& done) {
+      settle(self, done.size(), self->state.st.acked, [&] {
+        if (done.size() == 1)
+          self->state.sub->ack(done.front());
+        else
+          self->state.sub->ack_batch(done);
+      });
     },
-    [=](ack_atom, std::vector<std::string>& ids) {
-      auto& s = self->state;
-      std::vector<message> done;
-      done.reserve(ids.size());
-      for (auto& id : ids) {
-        auto i = s.in_flight.find(id);
-        if (i == s.in_flight.end())
-          continue;
-        done.push_back(std::move(i->second));
-        s.in_flight.erase(i);
-      }
-      if (!done.empty())
-        s.sub->ack_batch(done);
-      s.st.acked += done.size();
-      s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-      schedule_poll(self);
-    },
-    [=](nack_atom, std::string& id, caf::timespan delay) {
-      settle(self, id, self->state.st.nacked, [&](const message& m) {
+    [=](nack_atom, message& m, caf::timespan delay) {
+      settle(self, 1, self->state.st.nacked, [&] {
         self->state.sub->nack(m, std::chrono::duration_cast<std::chrono::milliseconds>(delay));
       });
     },
-    [=](reject_atom, std::string& id) {
-      settle(self, id, self->state.st.rejected, [&](const message& m) { self->state.sub->reject(m); });
+    [=](reject_atom, message& m) {
+      settle(self, 1, self->state.st.rejected, [&] { self->state.sub->reject(m); });
+    },
+    [=](done_atom, std::size_t n) {
+      std::uint64_t dropped = 0; // a copy of one still being handled: that one settles it
+      settle(self, n, dropped, [] {});
     },
     [=](poll_atom) { poll(self); },
     [=](close_atom) {

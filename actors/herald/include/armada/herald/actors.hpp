@@ -102,12 +102,14 @@ struct subscriber_state {
   }
 };
 
-/// One subscription: polls its driver and hands messages to its sink; takes their acks.
+/// One subscription: polls its driver and hands messages to its sink; takes their acks. The
+/// sink owns a delivered message until it settles it: it hands the message back with its ack,
+/// nack or reject (moved, no copy is kept here), exactly once.
 using subscription_actor = caf::typed_actor<
-  caf::reacts_to<ack_atom, std::string>,                  // message id
-  caf::reacts_to<ack_atom, std::vector<std::string>>,     // message ids (one driver call)
-  caf::reacts_to<nack_atom, std::string, caf::timespan>,  // message id, redelivery delay
-  caf::reacts_to<reject_atom, std::string>,               // message id (given up on)
+  caf::reacts_to<ack_atom, std::vector<message>>,     // delivered messages (one driver call)
+  caf::reacts_to<nack_atom, message, caf::timespan>,  // a delivered message, redelivery delay
+  caf::reacts_to<reject_atom, message>,               // a delivered message (given up on)
+  caf::reacts_to<done_atom, std::size_t>,             // delivered duplicates the sink dropped
   caf::reacts_to<poll_atom>,
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscription_state>>;
