@@ -143,7 +143,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
       port = std::move(basp.error());
     } else {
       auto guard = detail::spawn_frame_guard(sys, o.host, o.port, *basp,
-                                             o.max_payload + frame_overhead);
+                                             o.max_payload + frame_overhead,
+                                             caf::timespan{o.connect_timeout});
       if (guard) {
         ctx->guard = guard->first;
         port = guard->second;

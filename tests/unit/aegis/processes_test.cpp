@@ -194,4 +194,5 @@ TEST(aegis_processes, a_node_process_survives_garbage_oversized_frames_and_half_
     AEGIS_MESH_PROGRAM, "node", "--name", "proc-2", "--join", "127.0.0.1:" + std::to_string(port)});
   EXPECT_TRUE(third.proc->wait_for_line("joined ", 10s)) << "joining through proc-1 failed";
   EXPECT_TRUE(mt::wait_until([&] { return c.agree({0, 1}, 3); }, 10s));
+  EXPECT_TRUE(loris.closed_by_node()) << "a half handshake is closed after the connect timeout";
 }

@@ -186,14 +186,31 @@ bool has_peer(const node_state& st, const std::string& id) {
   return std::any_of(st.peers.begin(), st.peers.end(), [&](auto& p) { return p.id == id; });
 }
 
+/// node-a, and an impostor in node-b's process (with node-b's certificate) facing node-a.
+class aegis_tls_impostor : public aegis_tls {
+protected:
+  void SetUp() override {
+    aegis_tls::SetUp();
+    a = start(tls_node("node-a"));
+    b = start(tls_node("node-b"));
+    ASSERT_TRUE(a && b);
+    x = std::make_unique<impostor>(b->system(), a->port(), tls_node("node-b").tls);
+    ASSERT_TRUE(x->target);
+  }
+  void TearDown() override {
+    x.reset(); // its actor lives in b's system
+    b.reset();
+    a.reset();
+    aegis_tls::TearDown();
+  }
+  std::unique_ptr<node> a;
+  std::unique_ptr<node> b;
+  std::unique_ptr<impostor> x;
+};
+
 } // namespace
 
-TEST_F(aegis_tls, a_join_claiming_another_certificates_id_is_rejected) {
-  auto a = start(tls_node("node-a"));
-  auto b = start(tls_node("node-b"));
-  ASSERT_TRUE(a && b);
-  impostor x{b->system(), a->port(), tls_node("node-b").tls};
-  ASSERT_TRUE(x.target);
+TEST_F(aegis_tls_impostor, a_join_claiming_another_certificates_id_is_rejected) {
   member_info claim;
   claim.id = node_c_id;
   claim.name = "node-c";
@@ -202,11 +219,11 @@ TEST_F(aegis_tls, a_join_claiming_another_certificates_id_is_rejected) {
   struct attempt {
     std::string what, certificate, signature;
   };
-  for (auto& t : {attempt{"its own certificate", read("node-b.pem"), x.sign()},
-                  attempt{"a copy of node-c's certificate", read("node-c.pem"), x.sign()},
+  for (auto& t : {attempt{"its own certificate", read("node-b.pem"), x->sign()},
+                  attempt{"a copy of node-c's certificate", read("node-c.pem"), x->sign()},
                   attempt{"no certificate", "", ""}}) {
     join_result r;
-    x.self->request(x.target, std::chrono::seconds{5}, join_atom::value, claim, t.certificate, t.signature)
+    x->self->request(x->target, std::chrono::seconds{5}, join_atom::value, claim, t.certificate, t.signature)
       .receive([&](join_result& res) { r = std::move(res); },
                [&](caf::error& err) { ADD_FAILURE() << describe(err); });
     EXPECT_FALSE(r.approved) << t.what;
@@ -217,18 +234,13 @@ TEST_F(aegis_tls, a_join_claiming_another_certificates_id_is_rejected) {
   EXPECT_FALSE(has_peer(st, node_c_id));
 }
 
-TEST_F(aegis_tls, a_hello_claiming_another_certificates_id_is_ignored) {
-  auto a = start(tls_node("node-a"));
-  auto b = start(tls_node("node-b"));
-  ASSERT_TRUE(a && b);
-  impostor x{b->system(), a->port(), tls_node("node-b").tls};
-  ASSERT_TRUE(x.target);
-  x.self->send(x.target, hello_atom::value, node_c_id, read("node-b.pem"), x.sign());
-  x.self->send(x.target, hello_atom::value, node_c_id, read("node-c.pem"), x.sign());
-  EXPECT_FALSE(has_peer(x.state(), node_c_id)) << "the impostor is not node-c's proxy";
+TEST_F(aegis_tls_impostor, a_hello_claiming_another_certificates_id_is_ignored) {
+  x->self->send(x->target, hello_atom::value, node_c_id, read("node-b.pem"), x->sign());
+  x->self->send(x->target, hello_atom::value, node_c_id, read("node-c.pem"), x->sign());
+  EXPECT_FALSE(has_peer(x->state(), node_c_id)) << "the impostor is not node-c's proxy";
   // The same process saying who it really is gets adopted: the check, not the path, refused.
-  x.self->send(x.target, hello_atom::value, node_b_id, read("node-b.pem"), x.sign());
-  EXPECT_TRUE(has_peer(x.state(), node_b_id));
+  x->self->send(x->target, hello_atom::value, node_b_id, read("node-b.pem"), x->sign());
+  EXPECT_TRUE(has_peer(x->state(), node_b_id));
 }
 
 TEST_F(aegis_tls, garbage_oversized_records_and_half_handshakes_on_a_tls_port_close_and_the_node_keeps_serving) {
