@@ -1,5 +1,5 @@
-// Secrets (broker passwords, tokens, AWS keys) never appear in errors, connection state or
-// anything a provider prints: every provider that takes a secret, with a distinctive one, in
+// Secrets (broker passwords, tokens, AWS keys) never appear in errors, connection state,
+// herald.error events or anything a provider prints: every provider that takes a secret, with a distinctive one, in
 // bad URLs, bad properties and failed connections (to the real server of scripts/servers when
 // it runs, which then refuses the credentials, else to a closed port).
 
@@ -17,6 +17,7 @@
 #include "armada/herald/jetstream.hpp"
 #include "armada/herald/kafka.hpp"
 #include "armada/herald/nats.hpp"
+#include "armada/herald/publisher.hpp"
 #include "armada/herald/redis.hpp"
 #include "armada/herald/sns.hpp"
 #include "armada/herald/sqs.hpp"
@@ -24,6 +25,8 @@
 #include "armada/herald/url.hpp"
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
+#include "armada/herald/signals.hpp"
+#include "armada/testing/event_capture.hpp"
 #include "armada/testing/servers.hpp"
 
 using namespace armada;
@@ -153,11 +156,21 @@ TEST_P(herald_secrets, the_secret_is_in_no_error_state_or_output) {
     if (!c) {
       shown.push_back(describe(c.error()));
     } else {
+      // Through a publisher, so a failure is also a herald.error event.
+      capitan::instance events{sys};
+      armada::testing::event_capture errors{events, herald::signals::error};
+      herald::publish_options opts;
+      opts.timeout = 1s;
+      opts.events = &events;
+      herald::raw_publisher pub{*c, "secrets-test", opts};
       herald::message m;
-      m.topic = "secrets-test";
       m.payload = "x";
-      auto r = c->publish(m, 1s);
+      auto r = pub.publish(m);
       shown.push_back(r ? "published" : describe(r.error()));
+      if (!r && errors.wait_for_count(1, 5s))
+        for (auto& f : errors.events().front().fields())
+          if (auto* text = std::get_if<std::string>(&f.value()))
+            shown.push_back(*text);
       if (auto st = c->state())
         shown.push_back(st->url);
       c->close();
