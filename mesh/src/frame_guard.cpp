@@ -38,6 +38,7 @@ std::string frame_parser::feed(const char* data, std::size_t size) {
     if (header_have_ < sizeof header_)
       break;
     header_have_ = 0;
+    ++frames_;
     if (header_[0] > last_operation)
       return "not a BASP frame (operation " + std::to_string(header_[0]) + ")";
     std::uint64_t len = (std::uint64_t{header_[4]} << 24) | (std::uint64_t{header_[5]} << 16)
@@ -53,6 +54,7 @@ std::string frame_parser::feed(const char* data, std::size_t size) {
 namespace {
 
 using open_atom = caf::atom_constant<caf::atom("open")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 struct link {
   caf::io::connection_handle partner;
@@ -79,7 +81,8 @@ void no_delay(caf::io::broker* self, caf::io::connection_handle hdl) {
 /// takes several reads.
 constexpr std::size_t relay_chunk = 8 * 1024;
 
-caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size_t max_frame) {
+caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size_t max_frame,
+                       caf::timespan first_frame) {
   auto links = std::make_shared<std::map<caf::io::connection_handle, link>>();
   auto drop = [self, links](caf::io::connection_handle hdl) {
     auto i = links->find(hdl);
@@ -98,7 +101,7 @@ caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size
         return std::move(res.error());
       return res->second;
     },
-    [self, links, basp_port, max_frame](const caf::io::new_connection_msg& msg) {
+    [self, links, basp_port, max_frame, first_frame](const caf::io::new_connection_msg& msg) {
       auto up = self->add_tcp_scribe("127.0.0.1", basp_port);
       if (!up) {
         self->close(msg.handle);
@@ -110,6 +113,12 @@ caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size
         no_delay(self, h);
         self->configure_read(h, caf::io::receive_policy::at_most(relay_chunk));
       }
+      self->delayed_send(self, first_frame, idle_atom::value, msg.handle);
+    },
+    [links, drop](idle_atom, caf::io::connection_handle hdl) {
+      auto i = links->find(hdl);
+      if (i != links->end() && i->second.inbound && i->second.parser.frames() == 0)
+        drop(hdl); // a half handshake, then silence: the connection would be held forever
     },
     [self, links, drop](caf::io::new_data_msg& msg) {
       auto i = links->find(msg.handle);
@@ -135,8 +144,8 @@ caf::behavior guard_fn(caf::io::broker* self, std::uint16_t basp_port, std::size
 
 caf::expected<std::pair<caf::actor, std::uint16_t>>
 spawn_frame_guard(caf::actor_system& sys, const std::string& host, std::uint16_t port,
-                  std::uint16_t basp_port, std::size_t max_frame) {
-  auto guard = sys.middleman().spawn_broker(guard_fn, basp_port, max_frame);
+                  std::uint16_t basp_port, std::size_t max_frame, caf::timespan first_frame) {
+  auto guard = sys.middleman().spawn_broker(guard_fn, basp_port, max_frame, first_frame);
   caf::expected<std::pair<caf::actor, std::uint16_t>> result{caf::error{}};
   caf::scoped_actor self{sys};
   self->request(guard, std::chrono::seconds{5}, open_atom::value, host, port)

@@ -22,18 +22,23 @@ public:
   explicit frame_parser(std::size_t max_frame = 0) : max_frame_(max_frame) {}
   /// Feeds the next bytes; a non-empty text names what was wrong (the stream must be closed).
   std::string feed(const char* data, std::size_t size);
+  /// Frame headers read so far.
+  std::uint64_t frames() const { return frames_; }
 
 private:
   std::size_t max_frame_;
   unsigned char header_[32] = {};
   std::size_t header_have_ = 0;
   std::uint64_t payload_left_ = 0;
+  std::uint64_t frames_ = 0;
 };
 
 /// Spawns the guard broker relaying `host:port` (0: pick one) to 127.0.0.1:`basp_port`; returns
-/// the broker and the public port. Stop the broker with an exit message before the system ends.
+/// the broker and the public port. A connection that has not sent its first frame header
+/// within `first_frame` (a half handshake, then silence) is closed. Stop the broker with an
+/// exit message before the system ends.
 caf::expected<std::pair<caf::actor, std::uint16_t>>
 spawn_frame_guard(caf::actor_system& sys, const std::string& host, std::uint16_t port,
-                  std::uint16_t basp_port, std::size_t max_frame);
+                  std::uint16_t basp_port, std::size_t max_frame, caf::timespan first_frame);
 
 } // namespace armada::aegis::detail

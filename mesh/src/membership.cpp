@@ -203,7 +203,10 @@ void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we
   st.peers.emplace(id, peer_entry{std::move(peer), false, false, !we_opened});
 }
 
-void on_hello(node_self self, const std::string& id) {
+void on_hello(node_self self, const std::string& id, const std::string& certificate,
+              const std::string& signature) {
+  if (!check_identity(self, id, certificate, signature).empty())
+    return; // a node claiming another certificate's id: it is not that member's proxy
   adopt_peer(self, id, caf::actor_cast<node_actor>(self->current_sender()));
 }
 
@@ -236,8 +239,11 @@ void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy) 
   i->second.connected = true;
   i->second.was_connected = true;
   st.lost_links.erase(id);
-  if (!i->second.adopted)
-    self->send(caf::actor_cast<node_actor>(proxy), hello_atom::value, st.table->self().id);
+  if (!i->second.adopted) {
+    auto [cert, sig] = identity_proof(self, proxy.node());
+    self->send(caf::actor_cast<node_actor>(proxy), hello_atom::value, st.table->self().id, cert,
+               sig);
+  }
   std::vector<std::string> rooms{st.rooms_known.begin(), st.rooms_known.end()};
   self->send(i->second.actor, gossip_atom::value, st.table->self().id, st.table->all(), rooms);
   answer_join_waiters(self);

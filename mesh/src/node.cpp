@@ -14,7 +14,6 @@
 #include "armada/runtime/uuid.hpp"
 #include "node_context.hpp"
 #include "frame_guard.hpp"
-#include "tls_identity.hpp"
 
 namespace armada::aegis {
 
@@ -103,11 +102,15 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
     cfg.openssl_certificate = o.tls.certificate;
     cfg.openssl_key = o.tls.key;
     cfg.openssl_cafile = o.tls.ca_file;
-    auto subject = detail::certificate_subject(o.tls.certificate);
-    if (!subject)
-      return std::move(subject.error());
-    if (id.empty())
-      id = *subject;
+    auto identity = detail::tls_identity::load(o.tls);
+    if (!identity)
+      return std::move(identity.error());
+    ctx->identity = std::move(*identity);
+    if (!id.empty() && id != ctx->identity->subject())
+      return make_error(errc::config, "aegis: node_options::id is '" + id + "' but with TLS the "
+                                        "node id is the certificate subject ("
+                                        + ctx->identity->subject() + "); leave id empty");
+    id = ctx->identity->subject();
   }
   if (id.empty())
     id = uuid::random().to_string();
@@ -140,7 +143,8 @@ caf::expected<std::unique_ptr<node>> node::start(node_options opts) {
       port = std::move(basp.error());
     } else {
       auto guard = detail::spawn_frame_guard(sys, o.host, o.port, *basp,
-                                             o.max_payload + frame_overhead);
+                                             o.max_payload + frame_overhead,
+                                             caf::timespan{o.connect_timeout});
       if (guard) {
         ctx->guard = guard->first;
         port = guard->second;

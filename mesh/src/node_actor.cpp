@@ -69,7 +69,9 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
   return {
     [self](gossip_atom, std::string& from, std::vector<member_info>& entries,
            std::vector<std::string>& rooms) { on_gossip(self, from, entries, rooms); },
-    [self](join_atom, member_info& candidate) { return on_join(self, std::move(candidate)); },
+    [self](join_atom, member_info& candidate, std::string& cert, std::string& sig) {
+      return on_join(self, std::move(candidate), cert, sig);
+    },
     [self](join_via_atom, std::string& host, std::uint16_t port) {
       return on_join_via(self, std::move(host), port);
     },
@@ -101,11 +103,28 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
     },
     [self](peer_up_atom, std::string& id, caf::actor& proxy) { on_peer_up(self, id, proxy); },
     [self](peer_down_atom, std::string& id, caf::error& reason) { on_peer_down(self, id, reason); },
-    [self](hello_atom, std::string& id) { on_hello(self, id); },
+    [self](hello_atom, std::string& id, std::string& cert, std::string& sig) {
+      on_hello(self, id, cert, sig);
+    },
   };
 }
 
 } // namespace
+
+std::pair<std::string, std::string> identity_proof(node_self self, const caf::node_id& to) {
+  auto& id = self->state.ctx->identity;
+  if (!id)
+    return {};
+  return {id->certificate(), id->prove(to_string(to))};
+}
+
+std::string check_identity(node_self self, const std::string& id, const std::string& certificate,
+                           const std::string& signature) {
+  auto& mine = self->state.ctx->identity;
+  if (!mine)
+    return {};
+  return mine->check(id, to_string(self->system().node()), certificate, signature);
+}
 
 node_actor spawn_node_actor(node_context& ctx) {
   return ctx.sys->spawn<caf::lazy_init>(node_actor_fn, &ctx);

@@ -77,7 +77,8 @@ void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy);
 void on_peer_down(node_self self, const std::string& id, const caf::error& reason);
 void on_member_leaving(node_self self, const std::string& id);
 /// A member's node actor greets us over the connection it opened: use it as our proxy.
-void on_hello(node_self self, const std::string& id);
+void on_hello(node_self self, const std::string& id, const std::string& certificate,
+              const std::string& signature);
 /// Makes `proxy` (reached over a connection that already exists) the peer of member `id`;
 /// `we_opened` when this node opened that connection (a candidate's join connection).
 void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we_opened = false);
@@ -89,7 +90,8 @@ void emit_topology_if_changed(node_self self);
 void answer_join_waiters(node_self self);
 
 // voting.cpp
-caf::result<join_result> on_join(node_self self, member_info candidate);
+caf::result<join_result> on_join(node_self self, member_info candidate,
+                                 const std::string& certificate, const std::string& signature);
 caf::result<join_result> on_join_via(node_self self, std::string host, std::uint16_t port);
 vote_reply on_vote(node_self self, const member_info& candidate);
 
@@ -105,6 +107,15 @@ caf::result<std::uint64_t> on_broadcast(node_self self, const std::string& room,
                                         std::string payload);
 void on_room_message(node_self self, const room_message& msg);
 std::vector<room_state> rooms_of(node_self self);
+
+// node_actor.cpp
+/// This node's identity proof for the process of `to` (certificate, signature); empty strings
+/// without TLS.
+std::pair<std::string, std::string> identity_proof(node_self self, const caf::node_id& to);
+/// Whether a sender proved to be member `id` (see tls_identity::check): empty when it did or
+/// TLS is off, otherwise what is wrong.
+std::string check_identity(node_self self, const std::string& id, const std::string& certificate,
+                           const std::string& signature);
 
 /// `errc::too_large` naming `what` when `payload` exceeds this node's max_payload.
 caf::error check_size(node_self self, const std::string& what, const std::string& payload);

@@ -17,6 +17,7 @@
 #include "armada/aegis/node.hpp"
 #include "armada/capitan/instance.hpp"
 #include "armada/runtime.hpp"
+#include "tls_identity.hpp"
 
 namespace armada::aegis::detail {
 
@@ -99,6 +100,7 @@ struct node_context {
   caf::io::middleman_actor connector; ///< the middleman (or the TLS manager) actor
   node_actor actor;
   caf::actor guard; ///< the frame guard on the public port (plain TCP only)
+  std::shared_ptr<const tls_identity> identity; ///< with TLS: proves this node's id, checks others'
 };
 
 /// A peer actor: the node actor's handle on one remote member (see spawn_peer_actor).

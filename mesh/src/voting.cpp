@@ -111,12 +111,17 @@ vote_reply on_vote(node_self self, const member_info& candidate) {
   return {st.table->self().name, static_cast<std::uint8_t>(vote_decision::approve), {}};
 }
 
-caf::result<join_result> on_join(node_self self, member_info candidate) {
+caf::result<join_result> on_join(node_self self, member_info candidate,
+                                 const std::string& certificate, const std::string& signature) {
   auto& st = self->state;
   if (st.leaving)
     return join_result{false, "the entry node is leaving the mesh; join through another member", {}, {}, 0};
   if (candidate.id.empty() || candidate.name.empty())
     return join_result{false, "the candidate has no id or no name", {}, {}, 0};
+  if (auto wrong = check_identity(self, candidate.id, certificate, signature); !wrong.empty())
+    return join_result{false, "the candidate claims id " + candidate.id + " but " + wrong
+                                + "; with TLS a node's id is its certificate subject",
+                       {}, {}, 0};
   if (auto m = st.table->find(candidate.id); m && m->is_live())
     return join_result{false, "a live member already has id " + candidate.id
                                 + "; give every node its own id",
@@ -158,7 +163,7 @@ caf::result<join_result> on_join_via(node_self self, std::string host, std::uint
   self->request(st.ctx->connector, caf::timespan{o.connect_timeout}, caf::connect_atom::value,
                 host, port)
     .then(
-      [self, promise, addr, join_timeout](caf::node_id&, caf::strong_actor_ptr& ptr,
+      [self, promise, addr, join_timeout](caf::node_id& nid, caf::strong_actor_ptr& ptr,
                                           std::set<std::string>&) mutable {
         if (!ptr) {
           promise.deliver(make_error(errc::network, "aegis: nothing is published at " + addr
@@ -166,7 +171,8 @@ caf::result<join_result> on_join_via(node_self self, std::string host, std::uint
           return;
         }
         auto entry = caf::actor_cast<node_actor>(ptr);
-        self->request(entry, join_timeout, join_atom::value, self->state.table->self())
+        auto [cert, sig] = identity_proof(self, nid);
+        self->request(entry, join_timeout, join_atom::value, self->state.table->self(), cert, sig)
           .then(
             [self, promise, entry](join_result& r) mutable {
               if (r.approved) {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/redact.hpp"
 
 namespace armada::herald {
 
@@ -32,9 +33,47 @@ bool parse_int(std::string_view s, std::int64_t& out) {
 
 } // namespace
 
+bool is_secret_property(std::string_view name) {
+  for (std::string_view word : {"password", "secret", "token", "credential"})
+    if (name.find(word) != std::string_view::npos)
+      return true;
+  return false;
+}
+
+std::string shown_value(std::string_view property, std::string_view value) {
+  return is_secret_property(property) ? "***" : std::string{value};
+}
+
+std::string redact(std::string_view text) {
+  std::string out{text};
+  auto start = out.find("://");
+  auto authority = start == std::string::npos ? 0 : start + 3;
+  auto query = out.find('?', authority);
+  auto end = std::min(out.find('/', authority), query);
+  if (auto at = out.rfind('@', end == std::string::npos ? std::string::npos : end - 1);
+      at != std::string::npos && at >= authority && start != std::string::npos) {
+    auto colon = out.find(':', authority);
+    auto from = colon != std::string::npos && colon < at ? colon + 1 : authority;
+    out.replace(from, at - from, "***");
+    query = out.find('?', authority);
+  }
+  if (query == std::string::npos)
+    return out;
+  for (auto pos = query + 1; pos < out.size();) {
+    auto amp = std::min(out.find('&', pos), out.size());
+    auto eq = out.find('=', pos);
+    if (eq != std::string::npos && eq < amp && is_secret_property(out.substr(pos, eq - pos))) {
+      out.replace(eq + 1, amp - eq - 1, "***");
+      amp = eq + 4;
+    }
+    pos = amp + 1;
+  }
+  return out;
+}
+
 caf::expected<url> url::parse(std::string_view text) {
   auto bad = [&](std::string why) {
-    return make_error(errc::config, "bad URL '" + std::string{text} + "': " + why
+    return make_error(errc::config, "bad URL '" + redact(text) + "': " + why
                                       + "; expected scheme://host:port/path?property=value");
   };
   url result;
@@ -55,9 +94,7 @@ caf::expected<url> url::parse(std::string_view text) {
   }
   std::string shown_authority{authority};
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    auto userinfo = authority.substr(0, at);
-    if (auto colon = userinfo.find(':'); colon != std::string_view::npos)
-      shown_authority = std::string{userinfo.substr(0, colon)} + ":***@" + std::string{authority.substr(at + 1)};
+    shown_authority = redact(result.scheme + "://" + shown_authority).substr(sep + 3);
     authority = authority.substr(at + 1);
   }
   if (!authority.empty()) {
@@ -111,8 +148,8 @@ caf::expected<properties> properties::resolve(std::string_view provider, const u
     // Init-captures: clang before 16 cannot capture structured bindings (the fuzz build).
     auto wrong = [&, &name = name, &value = value](std::string_view expected) {
       return make_error(errc::config, std::string{provider} + " provider: property '" + name
-                                        + "' must be " + std::string{expected} + ", got '" + value
-                                        + "' (" + spec->description + ")");
+                                        + "' must be " + std::string{expected} + ", got '"
+                                        + shown_value(name, value) + "' (" + spec->description + ")");
     };
     switch (spec->type) {
       case property_spec::kind::integer:

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/redact.hpp"
 #include "armada/herald/lease_keeper.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/runtime/uuid.hpp"
@@ -260,7 +261,7 @@ caf::expected<std::shared_ptr<driver>> make_driver(std::string_view text) {
     return u.error();
   if (u->scheme != "firestore" || u->host.empty() || u->port == 0)
     return make_error(errc::config, "firestore provider: the URL must be firestore://host:port?project=NAME (got "
-                                      + std::string{text} + ")");
+                                      + redact(text) + ")");
   auto props = properties::resolve("firestore", *u, property_specs());
   if (!props)
     return props.error();

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/redact.hpp"
 #include "armada/herald/kafka.hpp"
 
 namespace armada::herald::kafka {
@@ -18,7 +19,7 @@ caf::error bad(const std::string& property, const std::string& why) {
 }
 
 caf::error bad_url(std::string_view text, const std::string& why) {
-  return make_error(errc::config, "kafka provider: bad URL '" + std::string{text} + "': " + why
+  return make_error(errc::config, "kafka provider: bad URL '" + redact(text) + "': " + why
                                     + "; expected kafka://HOST:PORT[,HOST:PORT…]?property=value");
 }
 
@@ -27,7 +28,8 @@ caf::error set(rd_kafka_conf_t* conf, const std::string& name, const std::string
                const std::string& shown_as) {
   char err[512];
   if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
-    return make_error(errc::config, "kafka provider: property '" + shown_as + "' = '" + value + "' rejected: " + err);
+    return make_error(errc::config, "kafka provider: property '" + shown_as + "' = '" + shown_value(name, value)
+                                      + "' rejected: " + err);
   return caf::none;
 }
 

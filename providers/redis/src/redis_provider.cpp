@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/redact.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "armada/herald/redis_client.hpp"
 #include "redis_subscription.hpp"
@@ -186,24 +187,6 @@ void read_userinfo(std::string_view text, endpoint& ep) {
   ep.password = percent_decode(info.substr(colon + 1));
 }
 
-/// `text` with the password of its userinfo replaced by "***".
-std::string masked(std::string_view text) {
-  std::string out{text};
-  auto start = out.find("://");
-  if (start == std::string::npos)
-    return out;
-  auto end = std::min(out.find('/', start + 3), out.find('?', start + 3));
-  auto at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
-  if (at == std::string::npos || at < start)
-    return out;
-  auto colon = out.find(':', start + 3);
-  if (colon != std::string::npos && colon < at)
-    out.replace(colon + 1, at - colon - 1, "***");
-  else
-    out.replace(start + 3, at - start - 3, "***");
-  return out;
-}
-
 } // namespace
 
 const std::vector<property_spec>& property_specs() {
@@ -227,7 +210,7 @@ const std::vector<property_spec>& property_specs() {
 caf::expected<endpoint> parse_endpoint(std::string_view text, url& parsed, std::string_view who) {
   auto u = url::parse(text);
   if (!u)
-    return url::parse(masked(text)).error(); // the error quotes the URL: not the password
+    return u.error(); // it quotes the URL with the password hidden
   if (u->scheme != "redis")
     return make_error(errc::config, std::string{who} + ": URL scheme must be 'redis', got '" + u->scheme
                                       + "' (redis://[user:password@]host[:port][/db]; TLS is not supported)");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "armada/herald/errc.hpp"
+#include "armada/herald/redact.hpp"
 #include "armada/herald/json_call.hpp"
 #include "armada/herald/sqs.hpp"
 #include "sqs_subscription.hpp"
@@ -45,18 +46,7 @@ std::string env(const char* name) {
 
 } // namespace
 
-std::string masked(std::string_view text) {
-  std::string out{text};
-  for (const char* secret : {"secret-access-key=", "session-token="}) {
-    auto at = out.find(secret);
-    if (at == std::string::npos)
-      continue;
-    auto start = at + std::string_view{secret}.size();
-    auto end = std::min(out.find('&', start), out.size());
-    out.replace(start, end - start, "***");
-  }
-  return out;
-}
+std::string masked(std::string_view text) { return herald::redact(text); }
 
 
 caf::expected<settings> read_settings(std::string_view text, std::string_view scheme) {

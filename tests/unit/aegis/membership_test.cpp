@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -141,4 +142,31 @@ TEST(aegis_membership, a_node_declared_dead_comes_back_with_a_higher_incarnation
         return m.incarnation > before && m.state() == member_status::alive;
     return false;
   }, 5s));
+}
+
+TEST(aegis_membership, a_node_joining_with_the_id_of_a_live_member_is_rejected_and_the_member_stays) {
+  mt::mesh_fixture mesh;
+  mesh.add_joined("a");
+  auto& b = mesh.add_joined("b");
+  ASSERT_TRUE(mesh.wait_converged(10s));
+  auto& impostor = mesh.add("impostor", [&](node_options& o) {
+    o.id = b.id();
+    o.incarnation = 100; // outbids b's entry, were it merged
+  });
+  for (auto* entry : {&mesh.at(0), &b}) {
+    auto res = impostor.join(entry->address());
+    ASSERT_FALSE(res) << "through " << entry->name();
+    EXPECT_EQ(code_of(res.error()), errc::join_rejected);
+    EXPECT_NE(describe(res.error()).find("already has id"), std::string::npos) << describe(res.error());
+  }
+  for (auto* observer : {&mesh.at(0), &b}) {
+    auto st = observer->state();
+    auto m = std::find_if(st.members.begin(), st.members.end(),
+                          [&](const member_info& x) { return x.id == b.id(); });
+    ASSERT_NE(m, st.members.end());
+    EXPECT_EQ(m->port, b.port()) << observer->name() << " still has b at b's address";
+    EXPECT_EQ(m->name, "b");
+    EXPECT_TRUE(m->is_live());
+    EXPECT_EQ(st.members.size(), 2u) << observer->name();
+  }
 }

@@ -1,48 +1,13 @@
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include <gtest/gtest.h>
 
 #include "armada/aegis/node.hpp"
 #include "armada/aegis/testing.hpp"
 #include "armada/runtime/error.hpp"
+#include "raw_connection.hpp"
 
 using namespace armada::aegis;
 using armada::describe;
 namespace mt = armada::aegis::testing;
-
-namespace {
-
-/// A plain TCP connection to 127.0.0.1:`port` (no BASP), or -1.
-int connect_raw(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/// Reads until the node closes `fd`; false when it is still open after 5 s.
-bool closed_by_node(int fd) {
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-  }
-  return n == 0 || errno == ECONNRESET;
-}
-
-} // namespace
 
 TEST(aegis_node, start_without_a_name_is_a_config_error_naming_the_option) {
   node_options o;
@@ -117,13 +82,11 @@ TEST(aegis_node, garbage_bytes_on_the_port_close_that_connection_and_the_node_ke
   mesh.add_many(2);
   ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
   mesh.at(1).register_function<int, int>("twice", [](int x) { return 2 * x; });
-  int fd = connect_raw(mesh.at(1).port());
-  ASSERT_GE(fd, 0);
-  std::string garbage(64 * 1024, '\xff');
-  (void) ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+  mt::raw_connection raw{mesh.at(1).port()};
+  ASSERT_GE(raw.fd, 0);
+  raw.send(mt::garbage(64 * 1024));
   // The node greets with its handshake, then closes the connection.
-  EXPECT_TRUE(closed_by_node(fd)) << "the node should close a connection that sends garbage";
-  ::close(fd);
+  EXPECT_TRUE(raw.closed_by_node()) << "the node should close a connection that sends garbage";
   EXPECT_TRUE(mesh.converged()) << "the mesh is unaffected";
   auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
   ASSERT_TRUE(res) << describe(res.error());
@@ -152,15 +115,35 @@ TEST(aegis_node, a_frame_header_announcing_gigabytes_closes_that_connection_and_
   mesh.add_many(2);
   ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
   mesh.at(1).register_function<int, int>("twice", [](int x) { return 2 * x; });
-  int fd = connect_raw(mesh.at(1).port());
-  ASSERT_GE(fd, 0);
-  // A BASP client handshake header (32 bytes, network order) whose payload length is 2 GiB - 1.
-  unsigned char header[32] = {1, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff};
-  (void) ::send(fd, header, sizeof header, MSG_NOSIGNAL);
-  EXPECT_TRUE(closed_by_node(fd)) << "the frame guard closes the connection";
+  mt::raw_connection raw{mesh.at(1).port()};
+  ASSERT_GE(raw.fd, 0);
+  raw.send(mt::huge_basp_header()); // a BASP client handshake announcing 4 GiB - 1
+  EXPECT_TRUE(raw.closed_by_node()) << "the frame guard closes the connection";
   auto res = mesh.at(0).execute_on<int>(mesh.at(1).name(), "twice", 21);
-  ::close(fd);
   ASSERT_TRUE(res) << describe(res.error());
   EXPECT_EQ(*res, 42);
   EXPECT_TRUE(mesh.converged());
+}
+
+TEST(aegis_node, a_half_frame_that_never_finishes_is_closed_and_the_node_serves_others_meanwhile) {
+  mt::mesh_fixture mesh;
+  mesh.add_joined("a");
+  auto& b = mesh.add_joined("b");
+  ASSERT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
+  b.register_function<int, int>("twice", [](int x) { return 2 * x; });
+  mt::raw_connection loris{b.port()};
+  ASSERT_GE(loris.fd, 0);
+  loris.send(mt::huge_basp_header().substr(0, 16)); // half a header, then silence
+  mt::raw_connection garbage{b.port()};
+  garbage.send(mt::garbage(4096));
+  EXPECT_TRUE(garbage.closed_by_node());
+  // A newcomer joins through b and calls it while the half frame is still pending.
+  auto& c = mesh.add("c");
+  auto joined = c.join(b.address());
+  ASSERT_TRUE(joined) << describe(joined.error());
+  auto res = c.execute_on<int>("b", "twice", 21);
+  ASSERT_TRUE(res) << describe(res.error());
+  EXPECT_EQ(*res, 42);
+  EXPECT_TRUE(loris.closed_by_node()) << "a half handshake is closed after connect_timeout";
+  EXPECT_TRUE(mesh.wait_converged(std::chrono::seconds{10}));
 }

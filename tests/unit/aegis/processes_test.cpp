@@ -10,6 +10,7 @@
 
 #include "armada/aegis.hpp"
 #include "armada/runtime/error.hpp"
+#include "raw_connection.hpp"
 
 using namespace armada::aegis;
 using namespace std::chrono_literals;
@@ -169,4 +170,29 @@ TEST(aegis_processes, a_process_paused_past_the_dead_timeout_is_dead_then_rejoin
   c.children[2].proc->signal(SIGCONT);
   EXPECT_TRUE(mt::wait_until([&] { return c.agree({0, 1, 2}, 3); }, 10s))
     << "a node declared dead comes back with a higher incarnation";
+}
+
+TEST(aegis_processes, a_node_process_survives_garbage_oversized_frames_and_half_frames) {
+  process_cluster c;
+  ASSERT_TRUE(c.start(2));
+  ASSERT_TRUE(mt::wait_until([&] { return c.agree({0, 1}, 2); }, 10s));
+  auto port = c.children[1].port;
+  mt::raw_connection loris{port};
+  ASSERT_GE(loris.fd, 0);
+  loris.send(mt::huge_basp_header().substr(0, 16)); // half a header, then silence
+  for (auto& [what, bytes] : {std::pair{"garbage", mt::garbage(64 * 1024)},
+                              {"a BASP header announcing 4 GiB", mt::huge_basp_header()}}) {
+    mt::raw_connection raw{port};
+    ASSERT_GE(raw.fd, 0);
+    raw.send(bytes);
+    EXPECT_TRUE(raw.closed_by_node()) << what;
+  }
+  // The process still answers (the inspector is a BASP client) and a third process joins it.
+  ASSERT_TRUE(c.state(1)) << "proc-1 no longer answers";
+  child third;
+  third.proc = std::make_unique<mt::process>(std::vector<std::string>{
+    AEGIS_MESH_PROGRAM, "node", "--name", "proc-2", "--join", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_TRUE(third.proc->wait_for_line("joined ", 10s)) << "joining through proc-1 failed";
+  EXPECT_TRUE(mt::wait_until([&] { return c.agree({0, 1}, 3); }, 10s));
+  EXPECT_TRUE(loris.closed_by_node()) << "a half handshake is closed after the connect timeout";
 }

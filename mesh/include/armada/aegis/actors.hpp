@@ -156,10 +156,12 @@ struct node_state {
 /// other adopts the sender as its proxy (CAF drops duplicate TLS connections, killing proxies). Published on the node's port;
 /// other nodes hold a proxy of it in their peer actor for this node. The `route*`, `room`,
 /// `broadcast`, `leave` and `joinvia` messages are the local facade's; the rest are what nodes
-/// send each other.
+/// send each other. `join` and `hello` carry the sender's identity proof (with TLS: its
+/// certificate and a signature over its id and the receiving process; empty without TLS): a
+/// node cannot claim the id of another certificate's owner.
 using node_actor = caf::typed_actor<
   caf::reacts_to<gossip_atom, std::string, std::vector<member_info>, std::vector<std::string>>,
-  caf::replies_to<join_atom, member_info>::with<join_result>,
+  caf::replies_to<join_atom, member_info, std::string, std::string>::with<join_result>,
   caf::replies_to<join_via_atom, std::string, std::uint16_t>::with<join_result>,
   caf::replies_to<vote_atom, member_info>::with<vote_reply>,
   caf::replies_to<exec_atom, call_request>::with<std::string>,
@@ -174,7 +176,7 @@ using node_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   caf::reacts_to<peer_up_atom, std::string, caf::actor>,
   caf::reacts_to<peer_down_atom, std::string, caf::error>,
-  caf::reacts_to<hello_atom, std::string>>;
+  caf::reacts_to<hello_atom, std::string, std::string, std::string>>;
 
 } // namespace armada::aegis
 

@@ -75,6 +75,8 @@ struct node_options {
   std::chrono::milliseconds heartbeat_interval{200}; ///< gossip to every live peer this often
   std::chrono::milliseconds suspect_after{1000};     ///< silent this long: suspect
   std::chrono::milliseconds dead_after{2500};        ///< silent this long: dead
+  /// Also, without TLS, how long a new connection to the port may take to send its first
+  /// frame header before the frame guard closes it.
   std::chrono::milliseconds connect_timeout{2000};
 
   /// Largest call argument or room message this node accepts (and sends), in bytes.
