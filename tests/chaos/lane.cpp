@@ -155,6 +155,7 @@ void lane::read_ledgers() {
     figures_.duplicates += n - 1;
   for (const auto& id : published)
     figures_.lost += delivered.contains(id) ? 0 : 1;
+  figures_.retried_effects = testing_support::read_ledger(path("retried")).size();
   std::map<std::string, std::size_t> effects;
   for (auto& key : testing_support::read_ledger(path("effects")))
     if (key.find(":compensate:") != std::string::npos)

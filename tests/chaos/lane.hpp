@@ -27,6 +27,7 @@ struct lane_figures {
   std::size_t non_terminal = 0;   ///< neither completed nor failed (stuck counts: it waits for an operator)
   std::size_t compensations = 0;  ///< compensation effects applied
   std::size_t compensations_twice = 0; ///< idempotency keys applied more than once
+  std::size_t retried_effects = 0; ///< effects a resumed saga found applied (a kill landed mid-step)
   int broker_restarts = 0;
   int service_kills = 0;
   double settle_s = 0;            ///< from the end of the chaos until every id was delivered

@@ -2,17 +2,20 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "armada/aegis/member.hpp"
+#include "armada/runtime/error.hpp"
 #include "armada/testing/wait.hpp"
 
 namespace armada::chaos {
 
 using namespace std::chrono_literals;
 
-mesh_chaos::mesh_chaos(std::string program, int nodes, std::chrono::milliseconds deadline)
-  : program_(std::move(program)), deadline_(deadline), nodes_(static_cast<std::size_t>(nodes)),
+mesh_chaos::mesh_chaos(std::string program, int nodes, std::chrono::milliseconds deadline,
+                       std::chrono::milliseconds longest_pause)
+  : program_(std::move(program)), deadline_(deadline), longest_pause_(longest_pause), nodes_(static_cast<std::size_t>(nodes)),
     paused_(static_cast<std::size_t>(nodes), false) {
   figures_.nodes = nodes;
   for (std::size_t i = 0; i < nodes_.size(); ++i)
@@ -74,14 +77,22 @@ bool mesh_chaos::converged() {
     if (!nodes_[i].proc || !nodes_[i].proc->running())
       continue;
     auto s = insp_.state("127.0.0.1", nodes_[i].port, 2s);
-    if (!s)
+    if (!s) {
+      last_view_ = nodes_[i].name + " did not answer: " + describe(s.error());
       return false;
+    }
     std::set<std::string> alive;
-    for (const auto& m : s->members)
+    std::size_t suspect = 0;
+    for (const auto& m : s->members) {
       if (m.state() == aegis::member_status::alive)
         alive.insert(m.id);
-    if (alive != expected)
+      suspect += m.state() == aegis::member_status::suspect ? 1 : 0;
+    }
+    if (alive != expected || suspect > 0) {
+      last_view_ = nodes_[i].name + " sees " + std::to_string(alive.size()) + " alive and " + std::to_string(suspect)
+                   + " suspect, expected " + std::to_string(expected.size()) + " alive";
       return false;
+    }
   }
   return true;
 }
@@ -91,7 +102,7 @@ bool mesh_chaos::await(const std::string& after) {
   if (!testing::wait_until([&] { return converged(); }, deadline_)) {
     figures_.problem = "membership did not converge within "
                        + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(deadline_).count())
-                       + " s after " + after;
+                       + " s after " + after + " (last look: " + last_view_ + ")";
     return false;
   }
   figures_.convergence_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -112,12 +123,13 @@ bool mesh_chaos::fault(std::mt19937& rng) {
     }
     return await("restart of " + n.name);
   }
-  // Paused shorter or longer than the failure detector's dead-after (2.5 s): suspected and
-  // refuted, or declared dead and back with a higher incarnation.
+  // Paused for a while: suspected and refuted; paused beyond the failure detector's dead-after
+  // (2.5 s), declared dead and expected back with a higher incarnation.
   n.proc->signal(SIGSTOP);
   paused_[i] = true;
   ++figures_.pauses;
-  std::this_thread::sleep_for(std::chrono::milliseconds{std::uniform_int_distribution<int>{300, 5000}(rng)}); // the fault
+  auto pause = std::uniform_int_distribution<long>{300, std::max(300L, static_cast<long>(longest_pause_.count()))}(rng);
+  std::this_thread::sleep_for(std::chrono::milliseconds{pause}); // the fault itself
   n.proc->signal(SIGCONT);
   paused_[i] = false;
   return await("SIGSTOP/SIGCONT of " + n.name);
@@ -133,7 +145,7 @@ void mesh_chaos::finish() {
   if (testing::wait_until([&] { return converged(); }, deadline_))
     figures_.final_convergence_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   else if (figures_.problem.empty())
-    figures_.problem = "membership did not converge after the chaos ended";
+    figures_.problem = "membership did not converge after the chaos ended (last look: " + last_view_ + ")";
 }
 
 } // namespace armada::chaos

@@ -2,7 +2,8 @@
 
 // The mesh part of the chaos program: `armada-mesh node` processes on 127.0.0.1, SIGKILLed and
 // paused (SIGSTOP … SIGCONT) at random; after each fault, the time until membership converges
-// again (every live node sees exactly the live nodes alive).
+// again: every live node sees exactly the live nodes alive, and suspects nobody (a killed node
+// is declared dead, a paused one refuted its suspicion).
 
 #include <atomic>
 #include <chrono>
@@ -31,8 +32,9 @@ struct mesh_figures {
 class mesh_chaos {
 public:
   /// `program`: the armada-mesh executable; `nodes` processes; `deadline`: the longest a
-  /// convergence may take before it counts as a failure.
-  mesh_chaos(std::string program, int nodes, std::chrono::milliseconds deadline);
+  /// convergence may take before it counts as a failure; a pause lasts 0.3 s to `longest_pause`.
+  mesh_chaos(std::string program, int nodes, std::chrono::milliseconds deadline,
+             std::chrono::milliseconds longest_pause);
 
   /// Starts the nodes (each joins the first) and waits until they agree; the problem or "".
   std::string start();
@@ -63,6 +65,8 @@ private:
 
   std::string program_;
   std::chrono::milliseconds deadline_;
+  std::chrono::milliseconds longest_pause_;
+  std::string last_view_; ///< why the last convergence check failed
   std::vector<node> nodes_;
   std::vector<bool> paused_;
   aegis::inspector insp_;

@@ -84,9 +84,10 @@ herald::connection connect_until_up(caf::actor_system& sys, const std::string& u
 
 /// The order saga: reserve → charge → ship; shipping fails for every 4th order (by its
 /// number), which compensates charge and reserve. Every effect is applied once per key.
-ago::saga<order> order_saga(testing_support::effect_ledger& effects) {
-  auto effect = [&effects](const ago::step_context& ctx, order&) {
-    effects.apply(ctx.idempotency_key);
+ago::saga<order> order_saga(testing_support::effect_ledger& effects, testing_support::ledger_file& retried) {
+  auto effect = [&effects, &retried](const ago::step_context& ctx, order&) {
+    if (!effects.apply(ctx.idempotency_key))
+      retried.append(ctx.idempotency_key); // a kill landed between the effect and the saga's log write
     std::this_thread::sleep_for(2ms); // the "work" a kill interrupts
   };
   ago::step_options retry;
@@ -106,10 +107,10 @@ ago::saga<order> order_saga(testing_support::effect_ledger& effects) {
 /// A saga engine on DIR/sagas.mdb with the order saga, its unfinished sagas resumed.
 struct saga_host {
   explicit saga_host(caf::actor_system& sys, const std::string& dir)
-    : effects(dir + "/effects"), events(sys),
+    : effects(dir + "/effects"), retried(dir + "/retried"), events(sys),
       store(open_store(dir + "/sagas.mdb")),
       engine(sys, store, options(events)) {
-    engine.add(order_saga(effects));
+    engine.add(order_saga(effects, retried));
     auto resumed = engine.recover();
     if (!resumed)
       throw std::runtime_error{"recover: " + describe(resumed.error())};
@@ -124,6 +125,7 @@ struct saga_host {
   }
 
   testing_support::effect_ledger effects;
+  testing_support::ledger_file retried;
   capitan::instance events;
   std::shared_ptr<ago::saga_store> store;
   ago::engine engine;
