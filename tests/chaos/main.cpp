@@ -31,9 +31,9 @@ namespace {
 struct options {
   std::chrono::milliseconds duration = 90s;
   int nodes = 4;
-  /// Longest SIGSTOP of a mesh node. Below the detector's dead-after (2.5 s) by default: a node
+  /// Longest SIGSTOP of a mesh node. Well below the nodes' dead-after (5 s) by default: a node
   /// paused beyond it is declared dead, and the mesh does not always converge again (see
-  /// docs/chaos.md, "known failures").
+  /// docs/chaos.md, "Known failures").
   std::chrono::milliseconds longest_pause = 1500ms;
   std::vector<std::string> providers{"embedded", "redis", "jetstream", "amqp"};
   unsigned seed = std::random_device{}();
@@ -94,7 +94,6 @@ public:
     cv_.wait_until(lock, std::min(std::chrono::steady_clock::now() + d, end_), [&] { return stopped_; });
     return !stopped_ && std::chrono::steady_clock::now() < end_;
   }
-  bool running() const { return std::chrono::steady_clock::now() < end_; }
   /// Ends the chaos early (a fault that failed).
   void stop() {
     std::lock_guard lock{mtx_};

@@ -24,7 +24,8 @@ mesh_chaos::mesh_chaos(std::string program, int nodes, std::chrono::milliseconds
 
 std::string mesh_chaos::launch(std::size_t i) {
   auto& n = nodes_[i];
-  std::vector<std::string> argv{program_, "node", "--name", n.name};
+  // Suspected after 1 s of silence, dead after 5 s (unless the connection is refused first).
+  std::vector<std::string> argv{program_, "node", "--name", n.name, "--suspect-ms", "1000", "--dead-ms", "5000"};
   for (std::size_t j = 0; j < nodes_.size(); ++j)
     if (j != i && nodes_[j].proc && nodes_[j].proc->running() && !paused_[j]) { // join any running node
       argv.insert(argv.end(), {"--join", "127.0.0.1:" + std::to_string(nodes_[j].port)});
@@ -39,7 +40,7 @@ std::string mesh_chaos::launch(std::size_t i) {
   auto space = line->find(' ', colon);
   n.port = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1, space - colon - 1)));
   n.id = line->substr(space + 1);
-  if (argv.size() > 4 && !n.proc->wait_for_line("joined ", 30s))
+  if (argv.back().starts_with("127.0.0.1:") && !n.proc->wait_for_line("joined ", 30s))
     return n.name + " did not join the mesh within 30 s";
   return {};
 }
@@ -123,8 +124,8 @@ bool mesh_chaos::fault(std::mt19937& rng) {
     }
     return await("restart of " + n.name);
   }
-  // Paused for a while: suspected and refuted; paused beyond the failure detector's dead-after
-  // (2.5 s), declared dead and expected back with a higher incarnation.
+  // Paused for a while: suspected, then refuted; paused beyond the failure detector's dead-after
+  // (5 s), declared dead and expected back with a higher incarnation.
   n.proc->signal(SIGSTOP);
   paused_[i] = true;
   ++figures_.pauses;
