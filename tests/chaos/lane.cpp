@@ -51,7 +51,7 @@ std::string url_of(const std::string& provider, const std::string& dir,
   if (provider == "jetstream") {
     auto nats = server->get("NATS_URL");
     return "jetstream" + nats.substr(nats.find("://"))
-           + "?max-reconnect=-1&reconnect-wait=100&timeout=3000&ack-wait=3000";
+           + "?max-reconnect=-1&reconnect-wait=100&timeout=3000&ack-wait=10000";
   }
   return server->get("AMQP_URL") + "?connect-timeout=2000&timeout=5000&default-group=chaos";
 }
