@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -100,9 +101,14 @@ bool lane::start() {
 }
 
 void lane::kill_service(bool consumer) {
+  std::lock_guard guard{services_mtx_};
+  ++figures_.service_kills;
+  respawn(consumer);
+}
+
+void lane::respawn(bool consumer) {
   auto& p = consumer ? consumer_ : publisher_;
   p->kill(SIGKILL);
-  ++figures_.service_kills;
   if (consumer)
     p = spawn({"consume", url_, topic_, dir_}, false);
   else
@@ -110,13 +116,28 @@ void lane::kill_service(bool consumer) {
 }
 
 bool lane::restart_broker() {
-  if (!server_->restart()) {
-    figures_.problem = "scripts/servers restart " + server_of(figures_.provider) + " failed; see "
-                       + server_->log().string();
-    return false;
+  auto name = server_of(figures_.provider);
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    if (server_->restart()) {
+      ++figures_.broker_restarts;
+      // scripts/servers may have moved a server that failed to start to new ports.
+      std::lock_guard guard{services_mtx_};
+      if (auto url = url_of(figures_.provider, dir_, server_.get()); url != url_) {
+        url_ = url;
+        respawn(false);
+        respawn(true);
+      }
+      return true;
+    }
+    // The script's log goes with its scratch directory: show its end here.
+    auto log = testing_support::read_ledger(server_->log().string());
+    std::fprintf(stderr, "armada_chaos: scripts/servers restart %s failed (attempt %d of 2); its log ends:\n", name.c_str(),
+                 attempt);
+    for (auto i = log.size() > 10 ? log.size() - 10 : 0; i < log.size(); ++i)
+      std::fprintf(stderr, "  %s\n", log[i].c_str());
   }
-  ++figures_.broker_restarts;
-  return true;
+  figures_.problem = "scripts/servers restart " + name + " failed twice (its log is above)";
+  return false;
 }
 
 void lane::check() {

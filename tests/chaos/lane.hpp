@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "armada/testing/process.hpp"
@@ -49,7 +50,9 @@ public:
   /// SIGKILLs the publisher or the consumer (`consumer`) and starts it again.
   void kill_service(bool consumer);
 
-  /// Restarts the broker (same ports and data); false when it did not come back.
+  /// Restarts the broker (same ports and data; a second attempt when the first failed, and the
+  /// services follow it when scripts/servers had to move it to new ports); false when it did
+  /// not come back.
   bool restart_broker();
 
   /// After the chaos: stops publishing, waits until every acknowledged id was delivered,
@@ -60,6 +63,8 @@ public:
 
 private:
   std::unique_ptr<testing::process> spawn(const std::vector<std::string>& args, bool wait_ready);
+  /// SIGKILLs the consumer or the publisher and starts it again on url_ (services_mtx_ held).
+  void respawn(bool consumer);
   std::string path(const std::string& file) const { return dir_ + "/" + file; }
   void read_ledgers();
   void read_store();
@@ -69,6 +74,7 @@ private:
   std::string url_;
   std::string topic_;
   std::unique_ptr<testing_support::scripted_server> server_;
+  std::mutex services_mtx_; // the services and url_: the killer thread and the broker thread
   std::unique_ptr<testing::process> publisher_;
   std::unique_ptr<testing::process> consumer_;
   lane_figures figures_;
