@@ -90,7 +90,8 @@ bool lane::start() {
       return false;
     server_ = std::make_unique<testing_support::scripted_server>(name);
     if (!server_->up()) {
-      figures_.problem = "scripts/servers up " + name + " failed; see " + server_->log().string();
+      show_server_log("up " + name);
+      figures_.problem = "scripts/servers up " + name + " failed (its log is above)";
       return false;
     }
   }
@@ -115,6 +116,14 @@ void lane::respawn(bool consumer) {
     p = spawn({"publish", url_, topic_, path("published"), figures_.provider, "20"}, false);
 }
 
+void lane::show_server_log(const std::string& what) const {
+  // The script's log goes with its scratch directory: its end goes to stderr.
+  auto log = testing_support::read_ledger(server_->log().string());
+  std::fprintf(stderr, "armada_chaos: scripts/servers %s failed; its log ends:\n", what.c_str());
+  for (auto i = log.size() > 12 ? log.size() - 12 : 0; i < log.size(); ++i)
+    std::fprintf(stderr, "  %s\n", log[i].c_str());
+}
+
 bool lane::restart_broker() {
   auto name = server_of(figures_.provider);
   for (int attempt = 1; attempt <= 2; ++attempt) {
@@ -129,12 +138,7 @@ bool lane::restart_broker() {
       }
       return true;
     }
-    // The script's log goes with its scratch directory: show its end here.
-    auto log = testing_support::read_ledger(server_->log().string());
-    std::fprintf(stderr, "armada_chaos: scripts/servers restart %s failed (attempt %d of 2); its log ends:\n", name.c_str(),
-                 attempt);
-    for (auto i = log.size() > 10 ? log.size() - 10 : 0; i < log.size(); ++i)
-      std::fprintf(stderr, "  %s\n", log[i].c_str());
+    show_server_log("restart " + name + " (attempt " + std::to_string(attempt) + " of 2)");
   }
   figures_.problem = "scripts/servers restart " + name + " failed twice (its log is above)";
   return false;

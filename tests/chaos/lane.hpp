@@ -66,6 +66,8 @@ private:
   /// SIGKILLs the consumer or the publisher and starts it again on url_ (services_mtx_ held).
   void respawn(bool consumer);
   std::string path(const std::string& file) const { return dir_ + "/" + file; }
+  /// Prints the end of scripts/servers' log after `what` failed.
+  void show_server_log(const std::string& what) const;
   void read_ledgers();
   void read_store();
 
