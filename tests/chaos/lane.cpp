@@ -34,7 +34,8 @@ bool on_path(const std::string& program) {
 std::string missing_server(const std::string& provider) {
   if (provider == "redis" && !on_path("redis-server"))
     return "redis-server is not installed (run scripts/setup)";
-  if (provider == "jetstream" && !on_path("nats-server") && !std::filesystem::exists("/usr/sbin/nats-server"))
+  if (provider == "jetstream" && !on_path("nats-server") &&
+      !std::filesystem::exists("/usr/sbin/nats-server"))
     return "nats-server is not installed (run scripts/setup)";
   if (provider == "amqp" && !std::filesystem::exists("/usr/lib/rabbitmq/bin/rabbitmq-server"))
     return "rabbitmq-server is not installed (run scripts/setup)";
@@ -51,8 +52,8 @@ std::string url_of(const std::string& provider, const std::string& dir,
     return server->get("REDIS_URL") + "?claim-idle=3000&connect-timeout=1000&command-timeout=3000";
   if (provider == "jetstream") {
     auto nats = server->get("NATS_URL");
-    return "jetstream" + nats.substr(nats.find("://"))
-           + "?max-reconnect=-1&reconnect-wait=100&timeout=3000&ack-wait=10000";
+    return "jetstream" + nats.substr(nats.find("://")) +
+           "?max-reconnect=-1&reconnect-wait=100&timeout=3000&ack-wait=10000";
   }
   return server->get("AMQP_URL") + "?connect-timeout=2000&timeout=5000&default-group=chaos";
 }
@@ -66,19 +67,23 @@ std::set<std::string> ledger_set(const std::string& path) {
 } // namespace
 
 lane::lane(std::string provider, std::string dir, std::string self)
-  : dir_(std::move(dir)), self_(std::move(self)), topic_("chaos-" + provider) {
+  : dir_(std::move(dir))
+  , self_(std::move(self))
+  , topic_("chaos-" + provider) {
   figures_.provider = std::move(provider);
   std::filesystem::create_directories(dir_);
 }
 
 lane::~lane() = default;
 
-std::unique_ptr<testing::process> lane::spawn(const std::vector<std::string>& args, bool wait_ready) {
+std::unique_ptr<testing::process> lane::spawn(const std::vector<std::string>& args,
+                                              bool wait_ready) {
   std::vector<std::string> argv{self_};
   argv.insert(argv.end(), args.begin(), args.end());
   auto p = std::make_unique<testing::process>(argv);
   if (wait_ready && !p->wait_for_line("ready", 120s))
-    figures_.problem = args.front() + " service of " + figures_.provider + " was not ready within 120 s";
+    figures_.problem =
+        args.front() + " service of " + figures_.provider + " was not ready within 120 s";
   return p;
 }
 
@@ -147,7 +152,8 @@ bool lane::restart_broker() {
 void lane::check() {
   publisher_->kill(SIGKILL); // what it logged was acknowledged; the rest does not count
   if (consumer_->exited()) {
-    figures_.problem = "the " + figures_.provider + " consumer exited by itself (see its errors above)";
+    figures_.problem =
+        "the " + figures_.provider + " consumer exited by itself (see its errors above)";
     consumer_ = spawn({"consume", url_, topic_, dir_}, false);
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -164,7 +170,8 @@ void lane::check() {
   auto recovery = spawn({"recover", dir_}, false);
   if (!recovery->wait_for_line("recovered ", 180s) || recovery->wait_exit() != 0)
     if (figures_.problem.empty())
-      figures_.problem = "the recovering " + figures_.provider + " service did not finish its sagas within 180 s";
+      figures_.problem =
+          "the recovering " + figures_.provider + " service did not finish its sagas within 180 s";
   read_ledgers();
   read_store();
 }

@@ -17,21 +17,23 @@ namespace armada::chaos {
 /// What one provider's run counted.
 struct lane_figures {
   std::string provider;
-  std::string skipped;            ///< why the provider did not run (then nothing else counts)
-  std::string problem;            ///< what failed; empty when every check passed
-  std::size_t published = 0;      ///< ids the broker acknowledged (publisher ledger)
-  std::size_t delivered = 0;      ///< distinct ids delivered to the consumer (a publisher killed
-                                  ///< between the ack and its ledger line adds some not published)
-  std::size_t duplicates = 0;     ///< deliveries beyond the first of an id
-  std::size_t lost = 0;           ///< acknowledged, never delivered
+  std::string skipped;        ///< why the provider did not run (then nothing else counts)
+  std::string problem;        ///< what failed; empty when every check passed
+  std::size_t published = 0;  ///< ids the broker acknowledged (publisher ledger)
+  std::size_t delivered = 0;  ///< distinct ids delivered to the consumer (a publisher killed
+                              ///< between the ack and its ledger line adds some not published)
+  std::size_t duplicates = 0; ///< deliveries beyond the first of an id
+  std::size_t lost = 0;       ///< acknowledged, never delivered
   std::map<std::string, std::size_t> sagas; ///< by state, from the store
-  std::size_t non_terminal = 0;   ///< neither completed nor failed (stuck counts: it waits for an operator)
-  std::size_t compensations = 0;  ///< compensation effects applied
+  std::size_t non_terminal =
+      0; ///< neither completed nor failed (stuck counts: it waits for an operator)
+  std::size_t compensations = 0;       ///< compensation effects applied
   std::size_t compensations_twice = 0; ///< idempotency keys applied more than once
-  std::size_t retried_effects = 0; ///< effects a resumed saga found applied (a kill landed mid-step)
+  std::size_t retried_effects =
+      0; ///< effects a resumed saga found applied (a kill landed mid-step)
   int broker_restarts = 0;
   int service_kills = 0;
-  double settle_s = 0;            ///< from the end of the chaos until every id was delivered
+  double settle_s = 0; ///< from the end of the chaos until every id was delivered
 };
 
 class lane {

@@ -77,8 +77,9 @@ options parse(int argc, char** argv) {
       for (std::string p; std::getline(list, p, ',');)
         o.providers.push_back(p);
     } else
-      throw std::invalid_argument{"unknown option " + flag
-                                  + "; use --duration, --nodes, --longest-pause, --providers, --seed or --work"};
+      throw std::invalid_argument{
+          "unknown option " + flag +
+          "; use --duration, --nodes, --longest-pause, --providers, --seed or --work"};
   }
   return o;
 }
@@ -86,12 +87,14 @@ options parse(int argc, char** argv) {
 /// Stops the chaos threads: `pause` waits a random while unless the chaos ended.
 class chaos_clock {
 public:
-  explicit chaos_clock(std::chrono::milliseconds duration) : end_(std::chrono::steady_clock::now() + duration) {}
+  explicit chaos_clock(std::chrono::milliseconds duration)
+    : end_(std::chrono::steady_clock::now() + duration) {}
 
   /// Waits up to `d` (the pacing between faults); false once the chaos is over.
   bool pause(std::chrono::milliseconds d) {
     std::unique_lock lock{mtx_};
-    cv_.wait_until(lock, std::min(std::chrono::steady_clock::now() + d, end_), [&] { return stopped_; });
+    cv_.wait_until(lock, std::min(std::chrono::steady_clock::now() + d, end_),
+                   [&] { return stopped_; });
     return !stopped_ && std::chrono::steady_clock::now() < end_;
   }
   /// Ends the chaos early (a fault that failed).
@@ -114,8 +117,9 @@ std::chrono::milliseconds between(std::mt19937& rng, int lo_ms, int hi_ms) {
 
 int run_chaos(const options& o, const std::string& self) {
   auto started = std::chrono::steady_clock::now();
-  auto work = o.work.empty() ? (std::filesystem::temp_directory_path()
-                                / ("armada-chaos-" + uuid::random().to_string().substr(0, 8))).string()
+  auto work = o.work.empty() ? (std::filesystem::temp_directory_path() /
+                                ("armada-chaos-" + uuid::random().to_string().substr(0, 8)))
+                                   .string()
                              : o.work;
   std::filesystem::create_directories(work);
   std::printf("armada_chaos: %lld s of chaos, seed %u, work directory %s\n",
@@ -134,8 +138,9 @@ int run_chaos(const options& o, const std::string& self) {
     mesh = std::make_unique<chaos::mesh_chaos>(CHAOS_MESH_PROGRAM, o.nodes, 60s, o.longest_pause);
     mesh_problem = mesh->start();
   }
-  std::printf("armada_chaos: %zu provider(s) and %d mesh node(s) up after %.1f s; chaos begins\n", running.size(),
-              o.nodes, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  std::printf("armada_chaos: %zu provider(s) and %d mesh node(s) up after %.1f s; chaos begins\n",
+              running.size(), o.nodes,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   std::fflush(stdout);
 
   chaos_clock clock{o.duration};

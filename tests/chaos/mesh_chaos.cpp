@@ -15,8 +15,11 @@ using namespace std::chrono_literals;
 
 mesh_chaos::mesh_chaos(std::string program, int nodes, std::chrono::milliseconds deadline,
                        std::chrono::milliseconds longest_pause)
-  : program_(std::move(program)), deadline_(deadline), longest_pause_(longest_pause), nodes_(static_cast<std::size_t>(nodes)),
-    paused_(static_cast<std::size_t>(nodes), false) {
+  : program_(std::move(program))
+  , deadline_(deadline)
+  , longest_pause_(longest_pause)
+  , nodes_(static_cast<std::size_t>(nodes))
+  , paused_(static_cast<std::size_t>(nodes), false) {
   figures_.nodes = nodes;
   for (std::size_t i = 0; i < nodes_.size(); ++i)
     nodes_[i].name = "chaos-" + std::to_string(i);
@@ -25,9 +28,11 @@ mesh_chaos::mesh_chaos(std::string program, int nodes, std::chrono::milliseconds
 std::string mesh_chaos::launch(std::size_t i) {
   auto& n = nodes_[i];
   // Suspected after 1 s of silence, dead after 5 s (unless the connection is refused first).
-  std::vector<std::string> argv{program_, "node", "--name", n.name, "--suspect-ms", "1000", "--dead-ms", "5000"};
+  std::vector<std::string> argv{program_,       "node", "--name",    n.name,
+                                "--suspect-ms", "1000", "--dead-ms", "5000"};
   for (std::size_t j = 0; j < nodes_.size(); ++j)
-    if (j != i && nodes_[j].proc && nodes_[j].proc->running() && !paused_[j]) { // join any running node
+    if (j != i && nodes_[j].proc && nodes_[j].proc->running() &&
+        !paused_[j]) { // join any running node
       argv.insert(argv.end(), {"--join", "127.0.0.1:" + std::to_string(nodes_[j].port)});
       break;
     }
@@ -90,8 +95,9 @@ bool mesh_chaos::converged() {
       suspect += m.state() == aegis::member_status::suspect ? 1 : 0;
     }
     if (alive != expected || suspect > 0) {
-      last_view_ = nodes_[i].name + " sees " + std::to_string(alive.size()) + " alive and " + std::to_string(suspect)
-                   + " suspect, expected " + std::to_string(expected.size()) + " alive";
+      last_view_ = nodes_[i].name + " sees " + std::to_string(alive.size()) + " alive and " +
+                   std::to_string(suspect) + " suspect, expected " +
+                   std::to_string(expected.size()) + " alive";
       return false;
     }
   }
@@ -101,12 +107,14 @@ bool mesh_chaos::converged() {
 bool mesh_chaos::await(const std::string& after) {
   auto t0 = std::chrono::steady_clock::now();
   if (!testing::wait_until([&] { return converged(); }, deadline_)) {
-    figures_.problem = "membership did not converge within "
-                       + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(deadline_).count())
-                       + " s after " + after + " (last look: " + last_view_ + ")";
+    figures_.problem =
+        "membership did not converge within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(deadline_).count()) +
+        " s after " + after + " (last look: " + last_view_ + ")";
     return false;
   }
-  figures_.convergence_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  figures_.convergence_s.push_back(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return true;
 }
 
@@ -129,7 +137,8 @@ bool mesh_chaos::fault(std::mt19937& rng) {
   n.proc->signal(SIGSTOP);
   paused_[i] = true;
   ++figures_.pauses;
-  auto pause = std::uniform_int_distribution<long>{300, std::max(300L, static_cast<long>(longest_pause_.count()))}(rng);
+  auto pause = std::uniform_int_distribution<long>{
+      300, std::max(300L, static_cast<long>(longest_pause_.count()))}(rng);
   std::this_thread::sleep_for(std::chrono::milliseconds{pause}); // the fault itself
   n.proc->signal(SIGCONT);
   paused_[i] = false;
@@ -144,9 +153,11 @@ void mesh_chaos::finish() {
     }
   auto t0 = std::chrono::steady_clock::now();
   if (testing::wait_until([&] { return converged(); }, deadline_))
-    figures_.final_convergence_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    figures_.final_convergence_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   else if (figures_.problem.empty())
-    figures_.problem = "membership did not converge after the chaos ended (last look: " + last_view_ + ")";
+    figures_.problem =
+        "membership did not converge after the chaos ended (last look: " + last_view_ + ")";
 }
 
 } // namespace armada::chaos

@@ -39,25 +39,30 @@ double percentile(std::vector<double> v, double p) {
 
 bool print_report(const report_input& in) {
   bool failed = false;
-  std::printf("\n== armada chaos report (%.0f s of chaos, %.0f s in all, seed %u)\n", in.chaos_s, in.total_s, in.seed);
-  std::printf("%-10s %9s %9s %10s %4s %8s %5s %7s %5s %7s  %s\n", "provider", "published", "delivered", "duplicates",
-              "lost", "restarts", "kills", "compens", "twice", "retried", "sagas by state");
+  std::printf("\n== armada chaos report (%.0f s of chaos, %.0f s in all, seed %u)\n", in.chaos_s,
+              in.total_s, in.seed);
+  std::printf("%-10s %9s %9s %10s %4s %8s %5s %7s %5s %7s  %s\n", "provider", "published",
+              "delivered", "duplicates", "lost", "restarts", "kills", "compens", "twice", "retried",
+              "sagas by state");
   for (const auto& l : in.lanes) {
     if (!l.skipped.empty()) {
       std::printf("%-10s skipped: %s\n", l.provider.c_str(), l.skipped.c_str());
       continue;
     }
-    std::printf("%-10s %9zu %9zu %10zu %4zu %8d %5d %7zu %5zu %7zu  %s\n", l.provider.c_str(), l.published,
-                l.delivered, l.duplicates, l.lost, l.broker_restarts, l.service_kills, l.compensations,
-                l.compensations_twice, l.retried_effects, sagas_by_state(l).c_str());
+    std::printf("%-10s %9zu %9zu %10zu %4zu %8d %5d %7zu %5zu %7zu  %s\n", l.provider.c_str(),
+                l.published, l.delivered, l.duplicates, l.lost, l.broker_restarts, l.service_kills,
+                l.compensations, l.compensations_twice, l.retried_effects,
+                sagas_by_state(l).c_str());
   }
   if (in.mesh) {
     const auto& m = *in.mesh;
-    std::printf("mesh       %d nodes, %d SIGKILLs, %d SIGSTOP/SIGCONT pauses", m.nodes, m.kills, m.pauses);
+    std::printf("mesh       %d nodes, %d SIGKILLs, %d SIGSTOP/SIGCONT pauses", m.nodes, m.kills,
+                m.pauses);
     if (!m.convergence_s.empty())
-      std::printf("; converged after each of %zu faults/restarts: min %.2f s, median %.2f s, max %.2f s",
-                  m.convergence_s.size(), percentile(m.convergence_s, 0), percentile(m.convergence_s, 0.5),
-                  percentile(m.convergence_s, 1));
+      std::printf(
+          "; converged after each of %zu faults/restarts: min %.2f s, median %.2f s, max %.2f s",
+          m.convergence_s.size(), percentile(m.convergence_s, 0), percentile(m.convergence_s, 0.5),
+          percentile(m.convergence_s, 1));
     if (m.final_convergence_s >= 0)
       std::printf("; after the chaos %.2f s", m.final_convergence_s);
     std::printf("\n");
@@ -75,7 +80,8 @@ bool print_report(const report_input& in) {
   }
   if (in.mesh) {
     failed = failed || !in.mesh->problem.empty();
-    std::printf("  %-10s %s\n", "mesh", in.mesh->problem.empty() ? "passed" : ("FAILED: " + in.mesh->problem).c_str());
+    std::printf("  %-10s %s\n", "mesh",
+                in.mesh->problem.empty() ? "passed" : ("FAILED: " + in.mesh->problem).c_str());
   }
   std::printf("verdict: %s\n", failed ? "FAILED" : "passed");
   std::fflush(stdout);

@@ -55,7 +55,8 @@ void die_with_parent() {
 }
 
 std::shared_ptr<ago::saga_store> open_store(const std::string& path) {
-  auto store = ago::make_embedded_store({.path = path, .fsync = false}); // SIGKILL-safe without fsync
+  auto store =
+      ago::make_embedded_store({.path = path, .fsync = false}); // SIGKILL-safe without fsync
   if (!store)
     throw std::runtime_error{describe(store.error())};
   return *store;
@@ -65,51 +66,59 @@ std::shared_ptr<ago::saga_store> open_store(const std::string& path) {
 /// broker is down (it may be restarting).
 herald::connection connect_until_up(caf::actor_system& sys, const std::string& url) {
   using connect_fn = caf::expected<herald::connection> (*)(caf::actor_system&, std::string_view);
-  static const std::map<std::string, connect_fn> providers{{"embedded", &herald::embedded::connect},
-                                                           {"redis", &herald::redis::connect},
-                                                           {"jetstream", &herald::jetstream::connect},
-                                                           {"amqp", &herald::amqp::connect}};
+  static const std::map<std::string, connect_fn> providers{
+      {"embedded", &herald::embedded::connect},
+      {"redis", &herald::redis::connect},
+      {"jetstream", &herald::jetstream::connect},
+      {"amqp", &herald::amqp::connect}};
   auto provider = providers.find(url.substr(0, url.find("://")));
   if (provider == providers.end())
-    throw std::invalid_argument{"armada_chaos: '" + url + "' names no provider of the chaos program"};
+    throw std::invalid_argument{"armada_chaos: '" + url +
+                                "' names no provider of the chaos program"};
   for (bool first = true;; first = false) {
     auto conn = provider->second(sys, url);
     if (conn)
       return *conn;
     if (first)
-      std::fprintf(stderr, "armada_chaos service: %s (retrying until it is back)\n", describe(conn.error()).c_str());
+      std::fprintf(stderr, "armada_chaos service: %s (retrying until it is back)\n",
+                   describe(conn.error()).c_str());
     std::this_thread::sleep_for(200ms); // retry pacing while the broker restarts
   }
 }
 
 /// The order saga: reserve → charge → ship; shipping fails for every 4th order (by its
 /// number), which compensates charge and reserve. Every effect is applied once per key.
-ago::saga<order> order_saga(testing_support::effect_ledger& effects, testing_support::ledger_file& retried) {
+ago::saga<order> order_saga(testing_support::effect_ledger& effects,
+                            testing_support::ledger_file& retried) {
   auto effect = [&effects, &retried](const ago::step_context& ctx, order&) {
     if (!effects.apply(ctx.idempotency_key))
-      retried.append(ctx.idempotency_key); // a kill landed between the effect and the saga's log write
+      retried.append(
+          ctx.idempotency_key);       // a kill landed between the effect and the saga's log write
     std::this_thread::sleep_for(2ms); // the "work" a kill interrupts
   };
   ago::step_options retry;
   retry.compensation_retry.base_delay = 1ms;
   ago::saga<order> s{"order"};
   s.step("reserve", ago::local<order>(effect), ago::local<order>(effect), retry)
-    .step("charge", ago::local<order>(effect), ago::local<order>(effect), retry)
-    .step("ship", ago::local<order>([effect](const ago::step_context& ctx, order& o) -> pipz::status {
-            if (std::stoll(o.id.substr(o.id.rfind('-') + 1)) % 4 == 0)
-              return pipz::fail("no courier");
-            effect(ctx, o);
-            return {};
-          }));
+      .step("charge", ago::local<order>(effect), ago::local<order>(effect), retry)
+      .step("ship",
+            ago::local<order>([effect](const ago::step_context& ctx, order& o) -> pipz::status {
+              if (std::stoll(o.id.substr(o.id.rfind('-') + 1)) % 4 == 0)
+                return pipz::fail("no courier");
+              effect(ctx, o);
+              return {};
+            }));
   return s;
 }
 
 /// A saga engine on DIR/sagas.mdb with the order saga, its unfinished sagas resumed.
 struct saga_host {
   explicit saga_host(caf::actor_system& sys, const std::string& dir)
-    : effects(dir + "/effects"), retried(dir + "/retried"), events(sys),
-      store(open_store(dir + "/sagas.mdb")),
-      engine(sys, store, options(events)) {
+    : effects(dir + "/effects")
+    , retried(dir + "/retried")
+    , events(sys)
+    , store(open_store(dir + "/sagas.mdb"))
+    , engine(sys, store, options(events)) {
     engine.add(order_saga(effects, retried));
     auto resumed = engine.recover();
     if (!resumed)
@@ -158,7 +167,7 @@ int run_publisher(const std::string& url, const std::string& topic, const std::s
     m.key = "k" + std::to_string(n % 8);
     while (!conn.publish(m, 5s))
       std::this_thread::sleep_for(50ms); // retry pacing while the broker is away
-    published.append(m.payload); // only after the broker acknowledged it
+    published.append(m.payload);         // only after the broker acknowledged it
     next += std::chrono::milliseconds{1000 / rate};
     std::this_thread::sleep_until(next); // the publish rate
   }
@@ -176,7 +185,8 @@ int run_consumer(const std::string& url, const std::string& topic, const std::st
   opts.max_deliveries = 1000000; // never dead-letter: a failed start is retried
   auto handler = [&](const herald::message& m) {
     delivered.append(m.payload);
-    auto id = host.engine.start<order>("order", order{m.payload}, {.id = m.payload, .durable = true});
+    auto id =
+        host.engine.start<order>("order", order{m.payload}, {.id = m.payload, .durable = true});
     if (!id)
       throw std::runtime_error{"start: " + describe(id.error())}; // nacked: delivered again
   };
@@ -186,7 +196,8 @@ int run_consumer(const std::string& url, const std::string& topic, const std::st
     if (sub)
       break;
     if (first)
-      std::fprintf(stderr, "armada_chaos consumer: %s (retrying until it is back)\n", describe(sub.error()).c_str());
+      std::fprintf(stderr, "armada_chaos consumer: %s (retrying until it is back)\n",
+                   describe(sub.error()).c_str());
     std::this_thread::sleep_for(200ms); // retry pacing while the broker restarts
   }
   say("ready " + std::to_string(host.recovered));
@@ -207,7 +218,8 @@ int run_recovery(const std::string& dir) {
     if (ago::is_terminal(r.state))
       continue;
     if (auto out = host.engine.wait(r.id, 120s); !out) {
-      std::fprintf(stderr, "saga %s did not finish: %s\n", r.id.c_str(), describe(out.error()).c_str());
+      std::fprintf(stderr, "saga %s did not finish: %s\n", r.id.c_str(),
+                   describe(out.error()).c_str());
       return 1;
     }
   }

@@ -35,7 +35,8 @@ inline std::vector<std::string> read_ledger(const std::string& path) {
 /// misses a line would make the test's verdict wrong).
 class ledger_file {
 public:
-  explicit ledger_file(const std::string& path) : fd_(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644)) {
+  explicit ledger_file(const std::string& path)
+    : fd_(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644)) {
     if (fd_ < 0)
       std::abort();
   }
@@ -62,7 +63,8 @@ private:
 /// real handler does with the key ago hands it.
 class effect_ledger {
 public:
-  explicit effect_ledger(const std::string& path) : file_(path) {
+  explicit effect_ledger(const std::string& path)
+    : file_(path) {
     for (auto& key : read_ledger(path))
       applied_.insert(std::move(key));
   }
