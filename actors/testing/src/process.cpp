@@ -88,6 +88,16 @@ int process::wait_exit() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool process::exited() {
+  if (pid_ <= 0)
+    return true;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_)
+    return false;
+  pid_ = -1;
+  return true;
+}
+
 void process::signal(int sig) {
   if (pid_ > 0)
     ::kill(pid_, sig);

@@ -9,18 +9,13 @@
 // (idempotently: a saga id that exists is not started again), prints "ready", then
 // "done <id>" per finished saga of its range, then "all-done".
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <fstream>
-#include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
 #include "armada/ago.hpp"
 #include "armada/runtime.hpp"
+#include "ledger.hpp"
 
 using namespace armada;
 using namespace std::chrono_literals;
@@ -39,33 +34,6 @@ void from_json(const nlohmann::json& j, transfer& t) {
   t.amount = j.at("amount").get<std::int64_t>();
 }
 
-class ledger {
-public:
-  explicit ledger(const std::string& path) {
-    std::ifstream in{path};
-    for (std::string line; std::getline(in, line);)
-      applied_.insert(line);
-    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-  }
-  /// Applies the effect of `key` once: false when it was applied before (a retry after a crash).
-  bool apply(std::string_view key) {
-    std::lock_guard guard{mtx_};
-    std::string k{key};
-    if (applied_.contains(k))
-      return false;
-    auto line = k + "\n";
-    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-      std::abort();
-    applied_.insert(std::move(k));
-    return true;
-  }
-
-private:
-  std::mutex mtx_;
-  std::set<std::string> applied_;
-  int fd_ = -1;
-};
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -75,7 +43,7 @@ int main(int argc, char** argv) {
   }
   int first = std::stoi(argv[3]);
   int count = std::stoi(argv[4]);
-  ledger book{argv[2]};
+  testing_support::effect_ledger book{argv[2]};
   auto rt = runtime::start(std::make_unique<config>());
   capitan::instance events{rt->system()};
   auto store = ago::make_embedded_store({.path = argv[1], .fsync = false}); // SIGKILL-safe without fsync

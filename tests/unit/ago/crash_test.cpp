@@ -2,7 +2,6 @@
 // mid-compensation, again and again; a new process recovers. Every saga ends Completed or
 // Failed, every failed saga undid exactly what it did, and no effect was applied twice.
 
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -10,6 +9,7 @@
 #include "../embedded/child_process.hpp"
 #include "../embedded/scratch_dir.hpp"
 #include "fixture.hpp"
+#include "ledger.hpp"
 
 using namespace ago_test;
 using armada::testing_embedded::child_process;
@@ -92,10 +92,9 @@ TEST(ago_crash, sagas_killed_mid_step_and_mid_compensation_all_finish_and_apply_
   }
   // The ledger: each key at most once, and keys are deterministic (one per saga, step and
   // direction), so an effect applied twice would show up as two lines.
-  std::ifstream in{ledger_path};
   std::map<std::string, int> seen;
-  for (std::string line; std::getline(in, line);)
-    ++seen[line];
+  for (const auto& key : armada::testing_support::read_ledger(ledger_path))
+    ++seen[key];
   for (const auto& [key, n] : seen)
     EXPECT_EQ(n, 1) << key << " applied " << n << " times";
   for (int i = 0; i < sagas; ++i) {

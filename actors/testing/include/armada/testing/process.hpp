@@ -42,6 +42,10 @@ public:
   /// Waits for the process to exit by itself; its exit code (-1 when killed or already reaped).
   int wait_exit();
 
+  /// Whether the process has ended by itself (then it is reaped and `running()` is false).
+  /// Never blocks.
+  bool exited();
+
 private:
   pid_t pid_ = -1;
   int out_ = -1;
