@@ -5,6 +5,8 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "armada/herald/signals.hpp"
 #include "armada/runtime/error.hpp"
@@ -20,8 +22,9 @@ struct outbound_bridge::shared_state {
   capitan::instance* inst = nullptr;
   capitan::listener listener;
   std::shared_ptr<raw_publisher> pub;
-  caf::actor worker;
+  bridge_out_actor worker;
   bridge_out_options bopts;
+  std::string signal;
   std::string topic;
   std::atomic<std::uint64_t> published{0}, failed{0}, dropped{0};
   std::atomic<std::int64_t> pending{0};
@@ -30,6 +33,50 @@ struct outbound_bridge::shared_state {
 };
 
 namespace {
+
+struct bridge_out_actor_state {
+  bridge_out_actor_state() = default; // not an aggregate: CAF would construct it from `self`
+  std::weak_ptr<outbound_bridge::shared_state> shared;
+  latency_stats publish_latency;
+  static inline const char* name = "herald.bridge_out";
+};
+
+using bridge_out_pointer = bridge_out_actor::stateful_pointer<bridge_out_actor_state>;
+
+// (The state goes in as an argument: CAF 0.17 dereferences a null tuple for argument-less
+// function actors, which UBSan reports.)
+bridge_out_actor::behavior_type bridge_out_behavior(bridge_out_pointer self,
+                                                    std::weak_ptr<outbound_bridge::shared_state> weak) {
+  self->state.shared = std::move(weak);
+  return {
+    [self](message& m) {
+      auto s = self->state.shared.lock();
+      if (!s)
+        return;
+      auto start = std::chrono::steady_clock::now();
+      auto r = s->pub->publish(std::move(m));
+      self->state.publish_latency.add(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+      (r ? s->published : s->failed).fetch_add(1);
+      std::lock_guard guard{s->mtx};
+      s->pending.fetch_sub(1);
+      s->cv.notify_all();
+    },
+    [self](get_state_atom) {
+      bridge_out_state st;
+      st.publish_latency = self->state.publish_latency;
+      if (auto s = self->state.shared.lock()) {
+        st.signal = s->signal;
+        st.topic = s->topic;
+        st.published = s->published.load();
+        st.failed = s->failed.load();
+        st.dropped_backpressure = s->dropped.load();
+        st.pending = s->pending.load();
+      }
+      return st;
+    },
+  };
+}
 
 caf::expected<message> to_message(const capitan::event& e, const std::string& key_field) {
   auto m = event_to_message(e);
@@ -66,27 +113,12 @@ caf::expected<outbound_bridge> make_outbound_bridge(capitan::instance& inst, con
   auto s = std::make_shared<outbound_bridge::shared_state>();
   s->inst = &inst;
   s->bopts = bopts;
+  s->signal = sig.name();
   s->topic = topic;
   s->pub = std::make_shared<raw_publisher>(conn, topic, opts);
   // The publisher actor: its own thread, so a slow broker never blocks a scheduler thread.
   std::weak_ptr<outbound_bridge::shared_state> weak = s;
-  // (The state goes in as an argument: CAF 0.17 dereferences a null tuple for argument-less
-  // function actors, which UBSan reports.)
-  s->worker = conn.system().spawn<caf::detached>(
-    [](caf::event_based_actor*, std::weak_ptr<outbound_bridge::shared_state> weak) -> caf::behavior {
-    return {
-      [weak](message& m) {
-        auto s = weak.lock();
-        if (!s)
-          return;
-        auto r = s->pub->publish(std::move(m));
-        (r ? s->published : s->failed).fetch_add(1);
-        std::lock_guard guard{s->mtx};
-        s->pending.fetch_sub(1);
-        s->cv.notify_all();
-      },
-    };
-  }, weak);
+  s->worker = conn.system().spawn<caf::detached>(bridge_out_behavior, weak);
   auto key_field = bopts.key_field;
   s->listener = inst.hook(sig, [weak, key_field](const capitan::event& e) {
     auto s = weak.lock();
@@ -128,6 +160,10 @@ void outbound_bridge::close() {
   s_->listener.drain();
   flush();
   caf::anon_send_exit(s_->worker, caf::exit_reason::user_shutdown);
+}
+
+bridge_out_actor outbound_bridge::actor() const {
+  return s_ ? s_->worker : bridge_out_actor{};
 }
 
 bridge_out_stats outbound_bridge::stats() const {

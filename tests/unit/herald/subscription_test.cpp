@@ -8,6 +8,7 @@
 #include <thread>
 #include <mutex>
 
+#include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 
 #include "armada/herald.hpp"
@@ -93,6 +94,38 @@ TEST(herald_testing, the_capturing_driver_records_what_a_bridge_published) {
   EXPECT_EQ(expected->meta("content-type"), m.meta("content-type"));
   out->close();
   conn.close();
+}
+
+TEST(herald_bridge_out, get_state_on_its_publisher_actor_counts_what_went_out_with_the_latency) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto conn = herald::memory::connect(rt->system(), "memory://bridge-out-state");
+  ASSERT_TRUE(conn);
+  capitan::instance bus{rt->system()};
+  capitan::signal placed{"test.bridge_out_state.placed"};
+  capitan::key<std::string> id{"order_id"};
+  auto out = herald::bridge_out(bus, *conn, placed, "orders", {.key_field = "order_id"});
+  ASSERT_TRUE(out);
+  for (int i = 0; i < 5; ++i)
+    bus.emit(placed, id("A-" + std::to_string(i)));
+  bus.drain();                   // the hook took all five
+  ASSERT_TRUE(out->flush(10s));  // and the broker acknowledged them
+  ASSERT_TRUE(out->actor());
+  caf::scoped_actor self{rt->system()};
+  std::optional<herald::bridge_out_state> st;
+  self->request(out->actor(), 10s, herald::get_state_atom::value)
+    .receive([&](herald::bridge_out_state& x) { st = std::move(x); },
+             [&](caf::error& e) { FAIL() << describe(e); });
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->signal, "test.bridge_out_state.placed");
+  EXPECT_EQ(st->topic, "orders");
+  EXPECT_EQ(st->published, 5u);
+  EXPECT_EQ(st->failed, 0u);
+  EXPECT_EQ(st->pending, 0);
+  EXPECT_EQ(st->publish_latency.count, 5u);
+  EXPECT_GT(st->publish_latency.max_us, 0.0);
+  EXPECT_EQ(out->stats().published, 5u) << "stats() and get_state agree";
+  out->close();
+  conn->close();
 }
 
 TEST(herald_subscriber, concurrency_runs_handlers_in_parallel_and_keeps_per_key_order) {

@@ -84,6 +84,22 @@ struct subscription_state {
   }
 };
 
+/// What `get_state` on the publisher actor of an outbound bridge returns.
+struct bridge_out_state {
+  std::string signal;
+  std::string topic;
+  std::uint64_t published = 0;           ///< acknowledged by the broker
+  std::uint64_t failed = 0;              ///< encode or publish failed (reported on herald.error)
+  std::uint64_t dropped_backpressure = 0; ///< refused: max_pending events were waiting already
+  std::int64_t pending = 0;              ///< taken from the signal, not acknowledged yet
+  latency_stats publish_latency;         ///< per event, the publish pipeline up to the broker's ack
+  template <class Inspector>
+  friend auto inspect(Inspector& f, bridge_out_state& x) {
+    return f(x.signal, x.topic, x.published, x.failed, x.dropped_backpressure, x.pending,
+             x.publish_latency);
+  }
+};
+
 /// What `get_state` on a subscriber (bridge) actor returns.
 struct subscriber_state {
   std::string topic;
@@ -129,6 +145,12 @@ using connection_actor = caf::typed_actor<
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<connection_state>>;
 
+/// The publisher actor of an outbound bridge (its own thread): publishes the events its hook
+/// hands over, one at a time, in order.
+using bridge_out_actor = caf::typed_actor<
+  caf::reacts_to<message>,
+  caf::replies_to<get_state_atom>::with<bridge_out_state>>;
+
 /// A subscriber: decodes, hands to its handler (or emits on capitan), acks after the handler
 /// finished, nacks or dead-letters on failure.
 using subscriber_actor = caf::typed_actor<
@@ -152,6 +174,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(armada_herald, armada::herald_first_type_id)
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscriber_state))
   CAF_ADD_TYPE_ID(armada_herald, (armada::herald::subscribe_options))
   CAF_ADD_TYPE_ID(armada_herald, (std::vector<std::string>))
+  CAF_ADD_TYPE_ID(armada_herald, (armada::herald::bridge_out_state))
 CAF_END_TYPE_ID_BLOCK(armada_herald)
 
 // A handler's completion travels to the handler threads of a concurrent subscriber; it never
