@@ -148,10 +148,22 @@ TEST_F(recovery_fixture, a_step_timeout_fires_on_time_after_a_restart) {
   ago::engine b{rt->system(), store, manual("service-b")};
   b.add(packing_saga(j, 500ms));
   EXPECT_EQ(*b.recover(), 1u);
-  // The resumed step re-arms its timer at the logged time, already past: it is due at once
-  // (the manual clock runs due timers when it moves). Pending: b's lease renewal + that timer.
-  ASSERT_TRUE(clock->wait_for_waiters(2));
-  clock->advance(1ms);
+  // The resumed step re-arms its timer at the logged time, already past: it is due at once.
+  // The manual clock runs due timers when it moves, and the saga actor arms its timer on its own
+  // thread (a count of the clock's waiters cannot tell that timer from a stale one of engine a's
+  // actor, armed late): move the clock 1 ms at a time until the saga ended, at most 250 ms of
+  // clock time — half the step's timeout, so a timer re-armed from the restart would not fire.
+  int moved = 0;
+  ASSERT_TRUE(armada::testing::wait_until([&] {
+    auto r = store->load(id);
+    if (r && *r && ago::is_terminal((**r).state))
+      return true;
+    if (moved < 250) {
+      ++moved;
+      clock->advance(1ms);
+    }
+    return false;
+  })) << "the step's logged timeout did not fire within " << moved << " ms of clock time after the restart";
   auto out = b.wait(id, 10s);
   ASSERT_TRUE(out);
   EXPECT_EQ(out->state, ago::saga_state::failed);
