@@ -155,6 +155,12 @@ int run_inspect(const std::string& address) {
     std::printf("%-38s %-16s %-22s %-8s %llu\n", m.id.c_str(), m.name.c_str(), m.address().c_str(),
                 std::string{aegis::to_string(m.state())}.c_str(),
                 static_cast<unsigned long long>(m.incarnation));
+  for (auto& p : s->peers) {
+    auto m = std::find_if(s->members.begin(), s->members.end(), [&](auto& x) { return x.id == p.id; });
+    std::printf("peer %s: %s%s, %llu forwarded\n", m != s->members.end() ? m->name.c_str() : p.id.c_str(),
+                p.connected ? "connected" : "connecting", p.adopted ? " (it connected to us)" : "",
+                static_cast<unsigned long long>(p.forwarded));
+  }
   for (auto& r : s->rooms)
     std::printf("room %s: %zu members\n", r.name.c_str(), r.members.size());
   for (auto& f : s->functions)

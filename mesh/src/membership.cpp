@@ -22,7 +22,7 @@ void ensure_peer(node_self self, const member_info& m, bool probe = false) {
     return;
   auto timeout = caf::timespan{st.ctx->opts.connect_timeout};
   auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, m.id, m.host, m.port, timeout);
-  st.peers.emplace(m.id, peer_entry{std::move(peer), false, probe});
+  st.peers.emplace(m.id, peer_entry{std::move(peer), false, probe, false, {}});
 }
 
 void drop_peer(node_self self, const std::string& id) {
@@ -34,6 +34,35 @@ void drop_peer(node_self self, const std::string& id) {
   st.ctx->directory.erase(id);
   st.last_heard.erase(id);
   st.lost_links.erase(id);
+  st.hello_asked.erase(id);
+}
+
+/// Sends our hello (with the identity proof under TLS) to the node actor behind `p`.
+void say_hello(node_self self, const peer_entry& p) {
+  auto& st = self->state;
+  auto [cert, sig] = identity_proof(self, p.proxy.node());
+  self->send(p.proxy, hello_atom::value, st.table->self().id, cert, sig);
+}
+
+/// Gossip from `from` came over a connection that `from` holds, but this node has no connected
+/// peer for it: after a pause past the dead timeout, say, the member still counts on the old
+/// connection while we dropped our side, and only the lower id reconnects by itself. Ask the
+/// sending peer actor for a hello (at most once per heartbeat), which gives us its proxy again;
+/// a member we declared dead then receives our gossip and refutes with a higher incarnation.
+void ask_for_hello(node_self self, const std::string& from) {
+  auto& st = self->state;
+  if (from == st.table->self().id || connected_peer(self, from))
+    return;
+  // Gossip only ever comes through a peer actor, so the sender is the remote one serving us.
+  auto sender = caf::actor_cast<peer_actor>(self->current_sender());
+  if (!sender || sender->node() == self->node())
+    return;
+  auto now = steady::now();
+  auto [i, fresh] = st.hello_asked.try_emplace(from, now);
+  if (!fresh && now - i->second < st.ctx->opts.heartbeat_interval)
+    return;
+  i->second = now;
+  self->send(sender, hello_ask_atom::value);
 }
 
 /// Emits the event of one change and starts or stops its peer actor.
@@ -143,6 +172,7 @@ void on_gossip(node_self self, const std::string& from, const std::vector<member
     return;
   if (auto i = st.last_heard.find(from); i != st.last_heard.end())
     i->second = steady::now();
+  ask_for_hello(self, from);
   auto before = st.rooms_known.size();
   st.rooms_known.insert(rooms.begin(), rooms.end());
   merge_entries(self, entries);
@@ -200,7 +230,7 @@ void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we
   auto& o = st.ctx->opts;
   auto peer = spawn_peer_actor(self->system(), self, st.ctx->connector, id, {}, 0,
                                caf::timespan{o.connect_timeout}, std::move(proxy));
-  st.peers.emplace(id, peer_entry{std::move(peer), false, false, !we_opened});
+  st.peers.emplace(id, peer_entry{std::move(peer), false, false, !we_opened, {}});
 }
 
 void on_hello(node_self self, const std::string& id, const std::string& certificate,
@@ -238,12 +268,11 @@ void on_peer_up(node_self self, const std::string& id, const caf::actor& proxy) 
     st.ctx->directory.put(id, m->name, caf::actor_cast<node_actor>(proxy));
   i->second.connected = true;
   i->second.was_connected = true;
+  i->second.proxy = caf::actor_cast<node_actor>(proxy);
   st.lost_links.erase(id);
-  if (!i->second.adopted) {
-    auto [cert, sig] = identity_proof(self, proxy.node());
-    self->send(caf::actor_cast<node_actor>(proxy), hello_atom::value, st.table->self().id, cert,
-               sig);
-  }
+  st.hello_asked.erase(id);
+  if (!i->second.adopted)
+    say_hello(self, i->second);
   std::vector<std::string> rooms{st.rooms_known.begin(), st.rooms_known.end()};
   self->send(i->second.actor, gossip_atom::value, st.table->self().id, st.table->all(), rooms);
   answer_join_waiters(self);
@@ -290,6 +319,15 @@ void on_member_leaving(node_self self, const std::string& id) {
   auto entry = *m;
   entry.status = static_cast<std::uint8_t>(member_status::left);
   merge_entries(self, {entry});
+}
+
+void on_hello_asked(node_self self, const std::string& id) {
+  auto& st = self->state;
+  auto i = st.peers.find(id);
+  if (st.leaving || i == st.peers.end() || !i->second.connected
+      || i->second.actor.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+    return;
+  say_hello(self, i->second);
 }
 
 std::optional<peer_actor> connected_peer(node_self self, const std::string& id) {

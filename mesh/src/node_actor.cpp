@@ -106,6 +106,7 @@ node_actor::behavior_type node_actor_fn(node_self self, node_context* ctx) {
     [self](hello_atom, std::string& id, std::string& cert, std::string& sig) {
       on_hello(self, id, cert, sig);
     },
+    [self](hello_ask_atom, std::string& id) { on_hello_asked(self, id); },
   };
 }
 

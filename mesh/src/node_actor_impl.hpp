@@ -26,6 +26,7 @@ struct peer_entry {
   bool connected = false;
   bool was_connected = false;
   bool adopted = false; ///< the remote node connected to us
+  node_actor proxy;     ///< the remote node actor, once connected
 };
 
 struct pending_vote {
@@ -53,6 +54,8 @@ struct node_actor_state {
   std::map<std::string, steady::time_point> last_heard;
   /// Members whose connection (opened by them) broke: probed if they do not reconnect soon.
   std::map<std::string, steady::time_point> lost_links;
+  /// When this node last asked a member that gossips to us without a connection for a hello.
+  std::map<std::string, steady::time_point> hello_asked;
   std::set<std::string> rooms_known;
   std::map<std::uint64_t, pending_vote> votes;
   std::uint64_t next_vote = 1;
@@ -81,6 +84,8 @@ void on_hello(node_self self, const std::string& id, const std::string& certific
               const std::string& signature);
 /// Makes `proxy` (reached over a connection that already exists) the peer of member `id`;
 /// `we_opened` when this node opened that connection (a candidate's join connection).
+/// Peer actor `id` reports that its remote node asked for a hello (it has no connection for us).
+void on_hello_asked(node_self self, const std::string& id);
 void adopt_peer(node_self self, const std::string& id, node_actor proxy, bool we_opened = false);
 /// Merges entries, emits events, manages peer actors; gossips at once when something changed.
 void merge_entries(node_self self, const std::vector<member_info>& entries);

@@ -110,7 +110,8 @@ using peer_actor = caf::typed_actor<
   caf::replies_to<vote_atom, member_info>::with<vote_reply>,
   caf::replies_to<exec_atom, call_request>::with<std::string>,
   caf::replies_to<leave_atom, std::string>::with<bool>,
-  caf::replies_to<get_state_atom>::with<peer_info>>;
+  caf::replies_to<get_state_atom>::with<peer_info>,
+  caf::reacts_to<hello_ask_atom>>;
 
 /// Spawns the node actor of `ctx` (not yet published).
 node_actor spawn_node_actor(node_context& ctx);

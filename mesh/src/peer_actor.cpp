@@ -86,6 +86,11 @@ peer_actor::behavior_type peer_actor_fn(peer_actor::stateful_pointer<peer_state>
       auto& st = self->state;
       return peer_info{id, static_cast<bool>(st.proxy), st.adopted, st.forwarded};
     },
+    [self, owner, id](hello_ask_atom a) {
+      // The remote node hears our gossip but holds no connection for us: our owner says hello.
+      if (self->state.proxy)
+        self->send(owner, a, id);
+    },
     [self, id](leave_atom a, std::string& who) -> caf::result<bool> {
       if (!self->state.proxy)
         return not_connected(id);

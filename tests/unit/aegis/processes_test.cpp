@@ -172,6 +172,42 @@ TEST(aegis_processes, a_process_paused_past_the_dead_timeout_is_dead_then_rejoin
     << "a node declared dead comes back with a higher incarnation";
 }
 
+TEST(aegis_processes, the_lowest_id_paused_past_the_dead_timeout_rejoins_and_the_mesh_stays_whole) {
+  // The node with the lowest id opened the connection to every other node; the others only wait
+  // for its hello. Declared dead while paused, it comes back still holding those connections:
+  // the mesh must take it back and then stay whole (it once split for good, one node alone).
+  process_cluster c;
+  ASSERT_TRUE(c.start(4, {"--heartbeat-ms", "100", "--suspect-ms", "300", "--dead-ms", "900"}));
+  ASSERT_TRUE(mt::wait_until([&] { return c.agree({0, 1, 2, 3}, 4); }, 10s));
+  std::size_t low = 0;
+  for (std::size_t i = 1; i < c.children.size(); ++i)
+    if (c.children[i].id < c.children[low].id)
+      low = i;
+  std::vector<std::size_t> others;
+  for (std::size_t i = 0; i < c.children.size(); ++i)
+    if (i != low)
+      others.push_back(i);
+  auto paused = c.children[low].id;
+  c.children[low].proc->signal(SIGSTOP);
+  ASSERT_TRUE(mt::wait_until([&] {
+    for (auto i : others)
+      if (c.status(i, paused) != member_status::dead)
+        return false;
+    return true;
+  }, 5s));
+  ASSERT_TRUE(mt::wait_until([&] { return c.agree(others, 3); }, 5s));
+  c.children[low].proc->signal(SIGCONT);
+  EXPECT_TRUE(mt::wait_until([&] { return c.agree({0, 1, 2, 3}, 4); }, 10s))
+    << c.children[low].name << " comes back with a higher incarnation";
+  EXPECT_TRUE(mt::holds_for([&] { return c.agree({0, 1, 2, 3}, 4); }, 3s))
+    << "after taking the resumed node back the mesh must not split again";
+  for (auto i : others) {
+    auto s = c.state(i);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->connected.size(), 3u) << c.children[i].name << " holds a connection to every member";
+  }
+}
+
 TEST(aegis_processes, a_node_process_survives_garbage_oversized_frames_and_half_frames) {
   process_cluster c;
   ASSERT_TRUE(c.start(2));

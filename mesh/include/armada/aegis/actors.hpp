@@ -37,6 +37,9 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using peer_up_atom = caf::atom_constant<caf::atom("peerup")>;
 using peer_down_atom = caf::atom_constant<caf::atom("peerdown")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+/// "Say hello to me": a node that hears gossip from a member it has no connection for asks the
+/// sending peer actor for a hello, so each side holds the pair's connection again.
+using hello_ask_atom = caf::atom_constant<caf::atom("helloask")>;
 
 /// Room operations of `room_atom`.
 enum class room_op : std::uint8_t { create = 0, join = 1, leave = 2 };
@@ -176,7 +179,8 @@ using node_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   caf::reacts_to<peer_up_atom, std::string, caf::actor>,
   caf::reacts_to<peer_down_atom, std::string, caf::error>,
-  caf::reacts_to<hello_atom, std::string, std::string, std::string>>;
+  caf::reacts_to<hello_atom, std::string, std::string, std::string>,
+  caf::reacts_to<hello_ask_atom, std::string>>;
 
 } // namespace armada::aegis
 

@@ -17,6 +17,8 @@ namespace armada::aegis::testing {
 
 /// Polls a condition with a deadline (see armada/testing/wait.hpp).
 using armada::testing::wait_until;
+/// Checks that a condition stays true for a period (see armada/testing/wait.hpp).
+using armada::testing::holds_for;
 
 /// Options with short failure-detection timeouts for tests: heartbeat 50 ms, suspect after
 /// 300 ms, dead after 800 ms, vote timeout 1 s, one scheduler thread per node.

@@ -20,4 +20,17 @@ bool wait_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seco
   }
 }
 
+/// Polls `pred` every 5 ms for `period`; returns whether it held at every look. For properties
+/// that must stay true (a mesh that agreed must not split again), after `wait_until` saw them.
+template <class Pred>
+bool holds_for(Pred pred, std::chrono::milliseconds period) {
+  auto end = std::chrono::steady_clock::now() + period;
+  do {
+    if (!pred())
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  } while (std::chrono::steady_clock::now() < end);
+  return true;
+}
+
 } // namespace armada::testing
