@@ -1,12 +1,12 @@
 #include "armada/aegis/inspector.hpp"
 
 #include <mutex>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
-#include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "armada/aegis/errc.hpp"
@@ -45,21 +45,44 @@ inspector::~inspector() {
 
 namespace {
 
-/// The proxy of the node actor at `address`, connecting once; null with `err` set on failure.
+/// The proxy of the node actor at `address`, connecting once within `timeout` (a node that is
+/// paused or wedged accepts the TCP connection but never finishes CAF's handshake); null with
+/// `err` set on failure.
 node_actor connect(caf::actor_system& sys, const tls_options& tls, std::map<std::string, node_actor>& nodes,
-                   const std::string& host, std::uint16_t port, caf::error& err) {
+                   const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                   caf::error& err) {
   auto address = host + ":" + std::to_string(port);
   if (auto i = nodes.find(address); i != nodes.end())
     return i->second;
-  auto remote = tls.enabled() ? caf::openssl::remote_actor<node_actor>(sys, host, port)
-                              : sys.middleman().remote_actor<node_actor>(host, port);
-  if (!remote) {
-    err = make_error(errc::network, "aegis inspect: cannot reach a node at " + address + " ("
-                                      + armada::describe(remote.error())
+  auto connector = tls.enabled() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+  auto unreachable = [&](const std::string& why) {
+    err = make_error(errc::network, "aegis inspect: cannot reach a node at " + address + " (" + why
                                       + "); is an aegis node running there?");
-    return {};
-  }
-  return nodes[address] = *remote;
+  };
+  node_actor result;
+  caf::scoped_actor self{sys};
+  self->request(connector, caf::timespan{timeout}, caf::connect_atom::value, host, port)
+    .receive(
+      [&](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>& ifs) {
+        if (!ptr)
+          unreachable("nothing is published on that port");
+        else if (ifs != sys.message_types<node_actor>())
+          unreachable("the actor published there is not an aegis node actor");
+        else
+          result = caf::actor_cast<node_actor>(ptr);
+      },
+      [&](caf::error& e) {
+        if (e == caf::sec::request_timeout)
+          err = make_error(errc::timeout, "aegis inspect: " + address + " accepted the connection "
+                                            "but did not finish the handshake within "
+                                            + std::to_string(timeout.count())
+                                            + " ms; is the node paused or overloaded?");
+        else
+          unreachable(armada::describe(e));
+      });
+  if (result)
+    nodes[address] = result;
+  return result;
 }
 
 /// The error of a failed request to the node at `address` about `what`.
@@ -77,7 +100,7 @@ caf::expected<T> ask(caf::actor_system& sys, const tls_options& tls, std::map<st
                      const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
                      const std::string& what, Ts&&... xs) {
   caf::error err;
-  auto proxy = connect(sys, tls, nodes, host, port, err);
+  auto proxy = connect(sys, tls, nodes, host, port, timeout, err);
   if (!proxy)
     return err;
   auto address = host + ":" + std::to_string(port);

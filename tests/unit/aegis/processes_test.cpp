@@ -208,6 +208,22 @@ TEST(aegis_processes, the_lowest_id_paused_past_the_dead_timeout_rejoins_and_the
   }
 }
 
+TEST(aegis_processes, inspecting_a_paused_node_times_out_with_an_error_naming_the_cause) {
+  process_cluster c;
+  ASSERT_TRUE(c.start(1));
+  c.children[0].proc->signal(SIGSTOP); // the kernel still accepts the connection
+  inspector fresh;                      // not connected yet: the handshake itself must time out
+  auto start = std::chrono::steady_clock::now();
+  auto s = fresh.state("127.0.0.1", c.children[0].port, 500ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  c.children[0].proc->signal(SIGCONT);
+  ASSERT_FALSE(s) << "a paused node cannot answer";
+  EXPECT_EQ(code_of(s.error()), errc::timeout);
+  EXPECT_NE(describe(s.error()).find("paused"), std::string::npos) << describe(s.error());
+  EXPECT_LT(took, 3s) << "the inspector must not hang on a node that never answers";
+  EXPECT_TRUE(fresh.state("127.0.0.1", c.children[0].port, 2s)) << "and reaches it once resumed";
+}
+
 TEST(aegis_processes, a_node_process_survives_garbage_oversized_frames_and_half_frames) {
   process_cluster c;
   ASSERT_TRUE(c.start(2));
