@@ -132,21 +132,20 @@ std::shared_ptr<definition_base> find_def(engine_core& core, const std::string& 
 /// Registers `id` as active, spawns its actor, then records the handle (unless it already
 /// finished). errc::closed / a duplicate are refused.
 caf::error launch(engine_core& core, const std::string& id, const std::function<caf::expected<caf::actor>()>& spawn) {
-  {
-    std::lock_guard guard{core.reg->mtx};
-    if (core.reg->closed)
-      return make_error(errc::closed, "the saga engine is closed; start sagas on an open engine");
-    if (!core.reg->active.try_emplace(id).second)
-      return {}; // already running here
-  }
-  auto actor = spawn();
+  // Spawned under the lock, so the entry is still there to take the handle: an actor that
+  // finishes at once waits in `finished` for the lock, and spawning never waits for an actor.
   std::lock_guard guard{core.reg->mtx};
+  if (core.reg->closed)
+    return make_error(errc::closed, "the saga engine is closed; start sagas on an open engine");
+  auto [entry, fresh] = core.reg->active.try_emplace(id);
+  if (!fresh)
+    return {}; // already running here
+  auto actor = spawn();
   if (!actor) {
-    core.reg->active.erase(id);
+    core.reg->active.erase(entry);
     return std::move(actor.error());
   }
-  if (auto i = core.reg->active.find(id); i != core.reg->active.end())
-    i->second.actor = *actor;
+  entry->second.actor = std::move(*actor);
   return {};
 }
 
@@ -315,6 +314,12 @@ caf::error engine::write_first(saga_record& rec) {
   rec.owner = core_->owner();
   rec.lease_ms = rec.updated_ms + core_->lease().count();
   ++rec.version;
+  if (auto now = core_->store().write_now(rec)) { // an in-process store: no completion to wait for
+    if (*now)
+      return std::move(*now);
+    rec.lazy_data.reset();
+    return {};
+  }
   auto written = std::make_shared<std::promise<caf::error>>();
   auto outcome = written->get_future();
   core_->store().write(rec, [written](caf::error err) { written->set_value(std::move(err)); });
