@@ -21,8 +21,8 @@ public:
     ++stats_.commits;
     if (i != records_.end())
       i->second = rec; // copy-assigned: the strings and vectors keep their buffers
-    else
-      records_.emplace(rec.id, rec);
+    else // room for every compensation, so later copy-assignments reuse the buffer
+      records_.emplace(rec.id, rec).first->second.compensations.reserve(rec.steps.size());
     return caf::error{};
   }
 

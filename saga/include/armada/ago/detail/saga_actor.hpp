@@ -537,6 +537,7 @@ caf::behavior saga_actor(caf::stateful_actor<actor_state<T>>* self, std::shared_
   s.core = std::move(core);
   s.def = std::move(def);
   s.rec = std::move(rec);
+  s.rec.compensations.reserve(s.rec.steps.size()); // grows by one per started step: allocated once
   s.data.emplace(std::move(data));
   s.busy.assign(s.rec.steps.size(), 0);
   s.timers.assign(s.rec.steps.size(), 0);
