@@ -18,20 +18,19 @@
 
 #include "armada/herald/embedded.hpp"
 #include "armada/runtime/error.hpp"
+#include "crash_child.hpp"
 
 using namespace armada;
 using namespace std::chrono_literals;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what, const caf::error& err) {
-  std::fprintf(stderr, "embedded_crash_helper: %s: %s\n", what.c_str(), describe(err).c_str());
-  std::exit(1);
-}
+using testing_support::say;
 
-void say(const std::string& line) {
-  std::fputs((line + "\n").c_str(), stdout);
-  std::fflush(stdout);
+const std::string who = "embedded_crash_helper";
+
+[[noreturn]] void fail(const std::string& what, const caf::error& err) {
+  testing_support::fail(who, what, err);
 }
 
 } // namespace
@@ -66,19 +65,8 @@ int main(int argc, char** argv) {
   auto sub = (*drv)->subscribe(topic, opts);
   if (!sub)
     fail("subscribe", sub.error());
-  if (mode == "hold") {
-    for (;;) {
-      auto got = (*sub)->fetch(1, 1s);
-      if (!got)
-        fail("fetch", got.error());
-      if (got->empty())
-        continue;
-      auto& m = got->front();
-      say("holding " + m.id + " " + std::to_string(m.attempt));
-      for (;;)
-        ::pause(); // stuck in the handler until SIGKILL
-    }
-  }
+  if (mode == "hold")
+    testing_support::hold_one(who, **sub); // stuck in the handler until SIGKILL
   if (mode == "consume") {
     say("ready");
     for (;;) {
@@ -92,6 +80,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::fprintf(stderr, "embedded_crash_helper: unknown mode '%s'\n", mode.c_str());
+  std::fprintf(stderr, "%s: unknown mode '%s'\n", who.c_str(), mode.c_str());
   return 2;
 }
