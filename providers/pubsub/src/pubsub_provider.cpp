@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <utility>
 
 #include "armada/herald/errc.hpp"
 #include "armada/herald/redact.hpp"
@@ -53,7 +54,11 @@ public:
           got.attempt = ++seen;
         keeper_.hold(got.broker);
       }
-    if (out.empty()) {
+    // An empty pull right after one that brought messages is not idleness (Pub/Sub answers a
+    // `returnImmediately` pull with nothing now and then while messages are pending): the
+    // subscription pulls again at once, and only a second empty pull waits.
+    bool was_busy = std::exchange(busy_, !out.empty());
+    if (out.empty() && !was_busy) {
       auto rest = wait - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
       if (rest.count() > 0)
         cv_.wait_for(lock, rest, [&] { return closed_.load(); });
@@ -124,6 +129,7 @@ private:
   std::condition_variable cv_;
   std::atomic<bool> closed_{false};
   std::map<std::string, std::uint32_t> attempts_;
+  bool busy_ = false; ///< the last pull brought messages
   lease_keeper keeper_; // the ack ids held; last, so it stops before the rest goes
 };
 
