@@ -43,8 +43,8 @@ public:
   /// Waits until every event taken so far was published or failed (at most `timeout`).
   bool flush(std::chrono::milliseconds timeout = std::chrono::seconds{30});
   bridge_out_stats stats() const;
-  /// The publisher actor (its `get_state` returns a `bridge_out_state`, with the publish
-  /// latency; `armada::testing::state_of` reads it).
+  /// The publisher actor (a detached actor: ask it `get_state_atom` with a request; it answers a
+  /// `bridge_out_state`, with the publish latency).
   bridge_out_actor actor() const;
 
 private:
