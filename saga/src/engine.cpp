@@ -1,5 +1,6 @@
 #include "armada/ago/engine.hpp"
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include "armada/ago/signals.hpp"
 #include "armada/capitan.hpp"
 #include "armada/runtime/uuid.hpp"
+#include "sharded.hpp"
 
 namespace armada::ago {
 
@@ -36,15 +38,18 @@ std::string failure_text(std::exception_ptr ex) {
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 struct engine_core::registry {
-  std::mutex mtx;
+  std::mutex mtx; // definitions, timers, housekeeper
   caf::actor_system* sys = nullptr;
   std::map<std::string, std::shared_ptr<definition_base>> definitions;
   struct running {
     caf::actor actor; // invalid: being spawned
     std::vector<std::function<void(const saga_outcome&)>> waiters; // engine::on_finished
   };
-  std::unordered_map<std::string, running> active;
-  bool closed = false;
+  /// The live sagas, sharded by id: starts and finishes on every worker do not queue on one lock.
+  sharded<std::unordered_map<std::string, running>> active;
+  /// Set once (under mtx); `launch` reads it under its shard's lock, and `close` locks every
+  /// shard after setting it, so no saga slips in unseen.
+  std::atomic<bool> closed{false};
   caf::actor housekeeper;
   armada::clock::timer_id renew_timer = 0;
   armada::clock::timer_id recover_timer = 0;
@@ -94,10 +99,11 @@ saga_outcome outcome_of(const saga_record& rec) {
 void engine_core::finished(const saga_record& rec) {
   std::vector<std::function<void(const saga_outcome&)>> waiting;
   {
-    std::lock_guard guard{reg->mtx};
-    if (auto i = reg->active.find(rec.id); i != reg->active.end()) {
+    auto& sh = reg->active.of(rec.id);
+    std::lock_guard guard{sh.mtx};
+    if (auto i = sh.map.find(rec.id); i != sh.map.end()) {
       waiting = std::move(i->second.waiters);
-      reg->active.erase(i);
+      sh.map.erase(i);
     }
   }
   if (waiting.empty())
@@ -109,8 +115,9 @@ void engine_core::finished(const saga_record& rec) {
 
 void engine_core::abandoned(const saga_record& rec, const caf::error& why) {
   {
-    std::lock_guard guard{reg->mtx};
-    reg->active.erase(rec.id);
+    auto& sh = reg->active.of(rec.id);
+    std::lock_guard guard{sh.mtx};
+    sh.map.erase(rec.id);
   }
   emit(signals::error, rec, {}, 0,
        "saga left to recovery: " + describe(why));
@@ -134,15 +141,16 @@ std::shared_ptr<definition_base> find_def(engine_core& core, const std::string& 
 caf::error launch(engine_core& core, const std::string& id, const std::function<caf::expected<caf::actor>()>& spawn) {
   // Spawned under the lock, so the entry is still there to take the handle: an actor that
   // finishes at once waits in `finished` for the lock, and spawning never waits for an actor.
-  std::lock_guard guard{core.reg->mtx};
-  if (core.reg->closed)
+  auto& sh = core.reg->active.of(id);
+  std::lock_guard guard{sh.mtx};
+  if (core.reg->closed.load())
     return make_error(errc::closed, "the saga engine is closed; start sagas on an open engine");
-  auto [entry, fresh] = core.reg->active.try_emplace(id);
+  auto [entry, fresh] = sh.map.try_emplace(id);
   if (!fresh)
     return {}; // already running here
   auto actor = spawn();
   if (!actor) {
-    core.reg->active.erase(entry);
+    sh.map.erase(entry);
     return std::move(actor.error());
   }
   entry->second.actor = std::move(*actor);
@@ -156,11 +164,12 @@ caf::expected<std::size_t> recover_all(const std::shared_ptr<engine_core>& core)
     return std::move(candidates.error());
   std::size_t resumed = 0;
   for (auto& cand : *candidates) {
+    if (core->reg->closed.load())
+      break;
     {
-      std::lock_guard guard{core->reg->mtx};
-      if (core->reg->closed)
-        break;
-      if (core->reg->active.contains(cand.id))
+      auto& sh = core->reg->active.of(cand.id);
+      std::lock_guard guard{sh.mtx};
+      if (sh.map.contains(cand.id))
         continue; // running here
     }
     auto def = find_def(*core, cand.type);
@@ -185,12 +194,10 @@ caf::expected<std::size_t> recover_all(const std::shared_ptr<engine_core>& core)
 
 void renew_all(engine_core& core) {
   std::vector<std::string> ids;
-  {
-    std::lock_guard guard{core.reg->mtx};
-    ids.reserve(core.reg->active.size());
-    for (const auto& [id, a] : core.reg->active)
+  core.reg->active.each([&](const auto& active) {
+    for (const auto& [id, a] : active)
       ids.push_back(id);
-  }
+  });
   if (auto err = core.store().renew(core.owner(), ids, core.now_ms() + core.lease().count())) {
     saga_record none;
     none.id = "*";
@@ -256,17 +263,18 @@ void engine::close() {
   caf::actor hk;
   {
     std::lock_guard guard{core_->reg->mtx};
-    if (core_->reg->closed)
+    if (core_->reg->closed.exchange(true))
       return;
-    core_->reg->closed = true;
-    for (auto& [id, r] : core_->reg->active)
-      if (r.actor)
-        actors.push_back(r.actor);
-    core_->reg->active.clear();
     core_->clock().cancel(core_->reg->renew_timer);
     core_->clock().cancel(core_->reg->recover_timer);
     hk = core_->reg->housekeeper;
   }
+  core_->reg->active.each([&](auto& active) {
+    for (auto& [id, r] : active)
+      if (r.actor)
+        actors.push_back(r.actor);
+    active.clear();
+  });
   for (auto& a : actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(hk, caf::exit_reason::user_shutdown);
@@ -363,18 +371,20 @@ caf::expected<saga_outcome> engine::wait(const std::string& id, std::chrono::mil
 }
 
 bool engine::on_finished(const std::string& id, std::function<void(const saga_outcome&)> fn) {
-  std::lock_guard guard{core_->reg->mtx};
-  auto i = core_->reg->active.find(id);
-  if (i == core_->reg->active.end())
+  auto& sh = core_->reg->active.of(id);
+  std::lock_guard guard{sh.mtx};
+  auto i = sh.map.find(id);
+  if (i == sh.map.end())
     return false;
   i->second.waiters.push_back(std::move(fn));
   return true;
 }
 
 caf::actor engine::actor_of(const std::string& id) const {
-  std::lock_guard guard{core_->reg->mtx};
-  auto i = core_->reg->active.find(id);
-  return i == core_->reg->active.end() ? caf::actor{} : i->second.actor;
+  auto& sh = core_->reg->active.of(id);
+  std::lock_guard guard{sh.mtx};
+  auto i = sh.map.find(id);
+  return i == sh.map.end() ? caf::actor{} : i->second.actor;
 }
 
 caf::error engine::cancel(const std::string& id) {
@@ -450,8 +460,9 @@ caf::expected<std::vector<saga_record>> engine::list(std::optional<saga_state> s
 }
 
 std::size_t engine::active() const {
-  std::lock_guard guard{core_->reg->mtx};
-  return core_->reg->active.size();
+  std::size_t n = 0;
+  core_->reg->active.each([&](const auto& active) { n += active.size(); });
+  return n;
 }
 
 const std::string& engine::owner() const {
