@@ -108,6 +108,32 @@ struct cache_entry {
 constexpr std::size_t cache_size = 16;
 thread_local std::array<cache_entry, cache_size> emit_cache{};
 
+// This thread's cleared event blocks (from its sync emits, or handed back by topic actors).
+constexpr std::size_t max_local_spares = 16;
+thread_local std::vector<std::shared_ptr<event::data>> spare_events;
+
+std::shared_ptr<event::data> event_block(const signal& s) {
+  if (spare_events.empty())
+    return std::make_shared<event::data>(event::data{s, {}, severity::info, {}, nullptr});
+  auto d = std::move(spare_events.back());
+  spare_events.pop_back();
+  return d;
+}
+
+/// After a sync delivery: keeps the block of `ev` for this thread when nobody else holds it.
+void reuse_here(event& ev) {
+  if (auto d = detail::reusable_block(ev); d && spare_events.size() < max_local_spares)
+    spare_events.push_back(std::move(d));
+}
+
+/// Takes a few of the blocks the topic actor of `st` gave back (caller holds st.q_mtx).
+void take_spares(signal_state& st) {
+  for (int n = 0; n < 8 && !st.spares.empty() && spare_events.size() < max_local_spares; ++n) {
+    spare_events.push_back(std::move(st.spares.back()));
+    st.spares.pop_back();
+  }
+}
+
 signal_state& lookup(detail::registry& reg, const signal& s) {
   auto& slot = emit_cache[(reinterpret_cast<std::uintptr_t>(s.id()) >> 4) % cache_size];
   if (slot.registry == reg.id && slot.sig == s.id())
@@ -126,7 +152,7 @@ bool instance::has_listeners(const signal& s) const {
 emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const signal& s,
                                    severity level, std::vector<field> fields,
                                    delivery_callback done, std::optional<time_point> ts) {
-  auto timestamp = ts ? *ts : std::chrono::system_clock::now();
+  auto timestamp = ts ? *ts : armada::fast_wall_now();
   auto& st = lookup(*reg_, s);
   st.emitted.fetch_add(1, std::memory_order_relaxed);
   auto drop = [&st](drop_reason r, const delivery_callback& cb) {
@@ -148,8 +174,14 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
     return drop(drop_reason::rate_limit, done);
   if (st.listener_count.load(std::memory_order_acquire) == 0)
     return drop(drop_reason::no_listener, done);
-  auto ev = event{std::make_shared<const event::data>(event::data{
-    s, timestamp, level, std::move(fields), std::move(ctx), false, std::move(done)})};
+  auto block = event_block(s);
+  block->sig = s;
+  block->timestamp = timestamp;
+  block->level = level;
+  block->fields.swap(fields); // the block's old buffer is freed here, on the emitting thread
+  block->ctx = std::move(ctx);
+  block->on_delivered = std::move(done);
+  auto ev = event{std::move(block)};
   auto& cb = ev.get()->on_delivered;
   if (reg_->opts.sync) {
     if (!ev.fields().empty())
@@ -158,6 +190,7 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
     st.delivered.fetch_add(1, std::memory_order_relaxed);
     if (cb)
       cb(report);
+    reuse_here(ev);
     return emit_result{true, std::nullopt};
   }
   auto topic = reg_->ensure_topic(st);
@@ -228,6 +261,7 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
     }
   }
   st.pending.push_back(detail::queue_item{detail::queue_item::kind::event, std::move(ev), nullptr});
+  take_spares(st);
   ++st.pending_events;
   st.pending_items.fetch_add(1, std::memory_order_release);
   bool wake = !st.scheduled;

@@ -79,6 +79,34 @@ void signal_state::record_schema(const event& e) {
       schema.emplace(f.name(), std::string{f.variant()});
 }
 
+std::shared_ptr<event::data> reusable_block(event& e) {
+  // Only blocks that emit made (mutable) get here. A hook that kept the event holds a
+  // reference: then the block is freed when the last holder lets go.
+  auto d = std::const_pointer_cast<event::data>(e.get());
+  e = event{};
+  if (d.use_count() != 1)
+    return nullptr;
+  d->fields.clear(); // the vector keeps its buffer
+  d->ctx.reset();
+  d->on_delivered = nullptr;
+  d->replay = false;
+  return d;
+}
+
+void signal_state::recycle(event& e) {
+  if (auto d = reusable_block(e))
+    recycled.push_back(std::move(d));
+}
+
+void signal_state::give_back_spares() {
+  for (auto& d : recycled) {
+    if (spares.size() >= max_spares)
+      break;
+    spares.push_back(std::move(d));
+  }
+  recycled.clear();
+}
+
 signal_stats signal_state::snapshot() {
   signal_stats result;
   result.name = sig.name();
@@ -228,6 +256,7 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
   for (int n = 0;; ++n) {
     {
       std::unique_lock guard{st.q_mtx};
+      st.give_back_spares();
       // Emitters blocked on a full queue refill it within microseconds of being woken: linger
       // briefly instead of going idle (an idle CAF worker takes tens of µs to wake up again).
       // Bounded by time, not by count: on a loaded machine one yield can last a whole slice.
@@ -273,6 +302,7 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
           ++delivered;
           if (done)
             done(report);
+          st.recycle(e);
           break;
         }
         case queue_item::kind::attach: {

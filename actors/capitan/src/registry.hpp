@@ -72,6 +72,10 @@ struct queue_item {
   listener_ptr l;
 };
 
+/// Takes the block of an event that emit made, cleared for the next emit, when nobody else
+/// holds it; null otherwise. Leaves `e` empty.
+std::shared_ptr<event::data> reusable_block(event& e);
+
 struct signal_state {
   explicit signal_state(signal s, std::uint64_t registry_id) : sig(s), registry_id(registry_id) {}
 
@@ -98,6 +102,19 @@ struct signal_state {
   /// queue bound counts them too (depth = pending_events + batch_remaining).
   std::atomic<std::int64_t> batch_remaining{0};
   bool scheduled = false; // a wake message is in flight or the topic actor is draining
+
+  /// Event blocks the topic actor delivered and nobody kept, cleared, for emitters to fill
+  /// again (guarded by q_mtx): an emit then allocates nothing that another thread frees, and
+  /// glibc's per-thread caches serve both sides. At most `max_spares`.
+  std::vector<std::shared_ptr<event::data>> spares;
+  static constexpr std::size_t max_spares = 256;
+  /// Blocks recycled by the topic actor since it last held q_mtx (topic actor only).
+  std::vector<std::shared_ptr<event::data>> recycled;
+
+  /// Keeps the block of a delivered event `e` for reuse when nobody else holds it (topic actor).
+  void recycle(event& e);
+  /// Moves the recycled blocks to `spares` (caller holds q_mtx; topic actor).
+  void give_back_spares();
 
   /// Current listeners (copy-on-write; readers load without a lock). Replaced vectors are
   /// retired, not freed, until the signal dies: a reader may still iterate one.

@@ -1,5 +1,11 @@
 #include "armada/runtime/clock.hpp"
 
+#include <atomic>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
+
 #include <vector>
 
 namespace armada {
@@ -18,6 +24,75 @@ real_clock::~real_clock() {
 
 clock::time_point real_clock::now() const {
   return std::chrono::steady_clock::now();
+}
+
+namespace {
+
+#if defined(__x86_64__) || defined(__i386__)
+bool invariant_tsc() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(0x80000000u, &eax, &ebx, &ecx, &edx) || eax < 0x80000007u)
+    return false;
+  __get_cpuid(0x80000007u, &eax, &ebx, &ecx, &edx);
+  return (edx & (1u << 8)) != 0; // CPUID.80000007H:EDX[8], invariant TSC
+}
+
+/// The counter's rate in ns per tick, measured once against steady_clock over >= 10 ms.
+struct tsc_rate {
+  const bool usable = invariant_tsc();
+  const std::uint64_t tsc0 = __rdtsc();
+  const std::chrono::steady_clock::time_point steady0 = std::chrono::steady_clock::now();
+  std::atomic<double> ns_per_tick{0}; // 0: not measured yet
+
+  double get(std::uint64_t tsc) {
+    auto r = ns_per_tick.load(std::memory_order_relaxed);
+    if (r > 0 || !usable)
+      return r;
+    auto elapsed = std::chrono::steady_clock::now() - steady0;
+    if (elapsed < std::chrono::milliseconds{10} || tsc <= tsc0)
+      return 0;
+    r = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count())
+        / static_cast<double>(tsc - tsc0);
+    ns_per_tick.store(r, std::memory_order_relaxed);
+    return r;
+  }
+};
+
+tsc_rate& rate() {
+  static tsc_rate r;
+  return r;
+}
+
+/// A thread's last reading of the system clock and the counter at that moment.
+struct wall_anchor {
+  std::uint64_t tsc = 0;
+  std::chrono::system_clock::time_point wall{};
+  std::uint64_t ticks_valid = 0; // re-read the system clock after this many ticks (200 µs)
+};
+thread_local wall_anchor anchor;
+#endif
+
+} // namespace
+
+std::chrono::system_clock::time_point fast_wall_now() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  auto tsc = __rdtsc();
+  auto& a = anchor;
+  // Unsigned: a counter behind the anchor (another core's) wraps and re-anchors too.
+  if (auto ticks = tsc - a.tsc; ticks < a.ticks_valid) {
+    auto ns = static_cast<std::int64_t>(static_cast<double>(ticks) * rate().ns_per_tick.load(std::memory_order_relaxed));
+    return a.wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds{ns});
+  }
+  auto now = std::chrono::system_clock::now();
+  if (auto r = rate().get(tsc); r > 0) {
+    a.tsc = tsc;
+    a.wall = now;
+    a.ticks_valid = static_cast<std::uint64_t>(2e5 / r); // 200 µs
+  }
+  return now;
+#else
+  return std::chrono::system_clock::now();
+#endif
 }
 
 std::chrono::system_clock::time_point real_clock::wall_now() const {

@@ -96,6 +96,37 @@ TEST_F(capitan_test, sync_mode_delivers_inline_on_the_emitting_thread) {
   EXPECT_EQ(inst().stats().topic_actors, 0u);
 }
 
+// Emit reuses the storage of events nobody kept: an event a hook keeps must stay as it was
+// however many events follow, asynchronously and in sync mode.
+void kept_events_keep_their_fields(capitan::instance& bus, bool sync) {
+  constexpr int n = 5000;
+  std::mutex m;
+  std::vector<capitan::event> kept;
+  std::atomic<int> seen{0};
+  auto l = bus.hook(order_placed, [&](const capitan::event& e) {
+    if (seen.fetch_add(1) % 3 == 0) {
+      std::lock_guard g{m};
+      kept.push_back(e);
+    }
+  });
+  for (int i = 0; i < n; ++i)
+    bus.emit(order_placed, order_id("O-" + std::to_string(i) + std::string(40, 'x')));
+  bus.drain();
+  std::lock_guard g{m};
+  ASSERT_EQ(kept.size(), static_cast<std::size_t>((n + 2) / 3));
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    ASSERT_EQ(kept[k].fields().size(), 1u) << (sync ? "sync, " : "") << "event " << 3 * k;
+    EXPECT_EQ(order_id.from(kept[k]), "O-" + std::to_string(3 * k) + std::string(40, 'x'))
+      << (sync ? "sync, " : "") << "event " << 3 * k;
+    EXPECT_FALSE(kept[k].is_replay());
+  }
+}
+
+TEST_F(capitan_test, an_event_a_hook_keeps_is_never_overwritten_by_later_emits) {
+  kept_events_keep_their_fields(inst(), false);
+  kept_events_keep_their_fields(make({.sync = true}), true);
+}
+
 TEST_F(capitan_test, replay_redelivers_a_stored_event_synchronously_marked_as_replay) {
   std::vector<capitan::event> seen;
   std::mutex m;

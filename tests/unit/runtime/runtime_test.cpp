@@ -105,6 +105,29 @@ TEST(real_clock, a_timer_scheduled_before_a_pending_later_one_fires_first_and_on
   EXPECT_LT(std::chrono::steady_clock::now() - scheduled, 5s);
 }
 
+TEST(fast_wall_now, stays_within_a_few_microseconds_of_the_system_clock_on_every_thread) {
+  // Long enough for the counter's rate to be measured (10 ms) and for several re-anchors
+  // (every 200 µs), on two threads at once.
+  auto check = [] {
+    std::int64_t worst_ns = 0;
+    auto until = std::chrono::steady_clock::now() + 50ms;
+    while (std::chrono::steady_clock::now() < until) {
+      auto before = std::chrono::system_clock::now();
+      auto fast = fast_wall_now();
+      auto after = std::chrono::system_clock::now();
+      auto off = fast < before ? before - fast : fast > after ? fast - after : 0ns;
+      worst_ns = std::max<std::int64_t>(worst_ns, std::chrono::duration_cast<std::chrono::nanoseconds>(off).count());
+    }
+    return worst_ns;
+  };
+  std::int64_t other = 0;
+  std::thread t{[&] { other = check(); }};
+  auto here = check();
+  t.join();
+  EXPECT_LT(here, 5000) << "ns outside [system_clock before, after]";
+  EXPECT_LT(other, 5000) << "ns outside [system_clock before, after], second thread";
+}
+
 TEST(config, environment_variables_map_to_dotted_options) {
   std::string a = "ARMADA_SCHEDULER__MAX_THREADS=3";
   std::string b = "ARMADA_CAPITAN__BUFFER_SIZE=32";

@@ -46,6 +46,15 @@ public:
   }
 };
 
+/// `std::chrono::system_clock::now()` at about a third of its cost, for timestamps taken on hot
+/// paths (every capitan emit). Where the CPU has an invariant time-stamp counter, each thread
+/// reads the system clock at most every 200 µs and extrapolates in between with the counter,
+/// at a rate measured against the system clock; elsewhere, and until the rate is known (the
+/// first ~10 ms of the process), it is `system_clock::now()`. Within 0.1 µs of the system clock
+/// even while NTP slews it at its maximum of 500 ppm (nanoseconds otherwise), and, like the
+/// system clock, not monotonic. Thread-safe.
+std::chrono::system_clock::time_point fast_wall_now() noexcept;
+
 /// The process clock: std::chrono::steady_clock plus one shared timer thread, started on the
 /// first `schedule` call and joined by the destructor.
 class real_clock final : public clock {
