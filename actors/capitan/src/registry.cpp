@@ -285,7 +285,8 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
       switch (item.k) {
         case queue_item::kind::event: {
           // The event leaves the queue: the bound counts waiting events, not the one in the hooks.
-          st.batch_remaining.fetch_sub(1);
+          // Only this actor writes it: a plain store, no locked read-modify-write.
+          st.batch_remaining.store(st.batch_remaining.load(std::memory_order_relaxed) - 1);
           if (st.waiters.load() > 0)
             st.wake_waiters();
           auto& e = item.ev;

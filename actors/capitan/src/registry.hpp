@@ -79,35 +79,46 @@ std::shared_ptr<event::data> reusable_block(event& e);
 struct signal_state {
   explicit signal_state(signal s, std::uint64_t registry_id) : sig(s), registry_id(registry_id) {}
 
+  // The members are grouped by who writes them, each group on its own cache lines: emitters
+  // and the topic actor run on different cores, and a counter one side bumps per event must
+  // not drag the other side's lines along with it.
+
+  // Read on every emit, rarely written.
   capitan::signal sig;
   std::uint64_t registry_id;
   std::atomic<const resolved_config*> cfg{nullptr};
-  std::atomic<std::int64_t> depth{0};
   std::atomic<std::uint64_t> listener_count{0};
-  std::atomic<std::uint64_t> emitted{0};
-  std::atomic<std::uint64_t> delivered{0};
-  std::atomic<std::uint64_t> hook_errors{0};
-  std::array<std::atomic<std::uint64_t>, drop_reason_count> drops{};
   std::atomic<bool> has_topic{false};
   std::atomic<int> waiters{0};
+  /// Current listeners (copy-on-write; readers load without a lock). Replaced vectors are
+  /// retired, not freed, until the signal dies: a reader may still iterate one.
+  std::atomic<const std::vector<listener_ptr>*> list{nullptr};
+  std::atomic<std::uint64_t> schema_signature{0}; // names hash of the last recorded set
+  std::array<std::atomic<std::uint64_t>, drop_reason_count> drops{};
 
-  // The queue (guarded by q_mtx; lock order: mtx before q_mtx).
-  std::mutex q_mtx;
-  std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
+  // Written by emitters on every emit: the queue (guarded by q_mtx; lock order: mtx before
+  // q_mtx) and the emit counter.
+  alignas(64) std::mutex q_mtx;
+  std::atomic<std::uint64_t> emitted{0};
   std::vector<queue_item> pending;
   std::int64_t pending_events = 0;
   /// Mirror of `pending.size() > 0`, readable without the lock (spinning waiters poll it).
   std::atomic<std::int64_t> pending_items{0};
-  /// Events the topic actor took out of `pending` but has not started delivering yet; the
-  /// queue bound counts them too (depth = pending_events + batch_remaining).
-  std::atomic<std::int64_t> batch_remaining{0};
   bool scheduled = false; // a wake message is in flight or the topic actor is draining
-
   /// Event blocks the topic actor delivered and nobody kept, cleared, for emitters to fill
   /// again (guarded by q_mtx): an emit then allocates nothing that another thread frees, and
   /// glibc's per-thread caches serve both sides. At most `max_spares`.
   std::vector<std::shared_ptr<event::data>> spares;
   static constexpr std::size_t max_spares = 256;
+  std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
+
+  // Written by the topic actor per event or batch.
+  /// Events the topic actor took out of `pending` but has not started delivering yet; the
+  /// queue bound counts them too (depth = pending_events + batch_remaining). Only the topic
+  /// actor writes it.
+  alignas(64) std::atomic<std::int64_t> batch_remaining{0};
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> hook_errors{0};
   /// Blocks recycled by the topic actor since it last held q_mtx (topic actor only).
   std::vector<std::shared_ptr<event::data>> recycled;
 
@@ -116,12 +127,7 @@ struct signal_state {
   /// Moves the recycled blocks to `spares` (caller holds q_mtx; topic actor).
   void give_back_spares();
 
-  /// Current listeners (copy-on-write; readers load without a lock). Replaced vectors are
-  /// retired, not freed, until the signal dies: a reader may still iterate one.
-  std::atomic<const std::vector<listener_ptr>*> list{nullptr};
-  std::atomic<std::uint64_t> schema_signature{0}; // names hash of the last recorded set
-
-  std::mutex mtx; // guards everything below
+  alignas(64) std::mutex mtx; // guards everything below
   std::vector<std::unique_ptr<const std::vector<listener_ptr>>> lists; // owns `list` and retired
   topic_actor topic;
   std::map<std::string, std::string> schema;
