@@ -29,9 +29,11 @@ std::vector<std::size_t> size_list(const std::string& list) {
 }
 
 
-figures run_herald(herald::connection& conn, const std::string& topic, std::size_t n, std::size_t size,
-                   std::size_t batch_size, consume_clock timing, std::chrono::seconds stall) {
-  figures f;
+namespace {
+
+/// Publishes n messages of `size` bytes in publish_batch calls of `batch_size`; msgs/s.
+double publish_n(herald::connection& conn, const std::string& topic, std::size_t n, std::size_t size,
+                 std::size_t batch_size) {
   std::string payload(size, 'x');
   auto start = clk::now();
   for (std::size_t i = 0; i < n;) {
@@ -49,7 +51,15 @@ figures run_herald(herald::connection& conn, const std::string& topic, std::size
       std::exit(1);
     }
   }
-  f.publish = rate(n, clk::now() - start);
+  return rate(n, clk::now() - start);
+}
+
+} // namespace
+
+figures run_herald(herald::connection& conn, const std::string& topic, std::size_t n, std::size_t size,
+                   std::size_t batch_size, consume_clock timing, std::chrono::seconds stall) {
+  figures f;
+  f.publish = publish_n(conn, topic, n, size, batch_size);
   std::atomic<std::size_t> got{0};
   std::mutex mtx;
   std::condition_variable cv;
@@ -82,6 +92,47 @@ figures run_herald(herald::connection& conn, const std::string& topic, std::size
   sub->close();
   if (timing == consume_clock::subscribe_to_close)
     f.consume = rate(got.load(), clk::now() - subscribed);
+  return f;
+}
+
+figures run_herald_subscribed_first(herald::connection& conn, const std::string& topic, std::size_t n,
+                                    std::size_t size, std::chrono::seconds stall) {
+  figures f;
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool open = false;
+  std::size_t got = 0;
+  clk::time_point last{};
+  auto sub = herald::subscribe(
+    conn, topic,
+    [&](const herald::message&, herald::completion done) {
+      std::unique_lock lock{mtx};
+      cv.wait(lock, [&] { return open; }); // held until everything is published
+      if (++got == n) {
+        last = clk::now();
+        cv.notify_all();
+      }
+      lock.unlock();
+      done(caf::none);
+    },
+    herald::subscriber_options{.group = "bench", .prefetch = 1024}, false);
+  if (!sub) {
+    std::fprintf(stderr, "herald subscribe failed: %s\n", describe(sub.error()).c_str());
+    std::exit(1);
+  }
+  f.publish = publish_n(conn, topic, n, size, 1000);
+  std::unique_lock lock{mtx};
+  open = true;
+  auto opened = clk::now();
+  cv.notify_all();
+  if (!cv.wait_for(lock, stall, [&] { return got >= n; })) {
+    std::fprintf(stderr, "herald consume: only %zu of %zu messages within %lld s\n", got, n,
+                 static_cast<long long>(stall.count()));
+    last = clk::now();
+  }
+  f.consume = rate(got, last - opened);
+  lock.unlock();
+  sub->close();
   return f;
 }
 

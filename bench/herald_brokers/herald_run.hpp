@@ -36,6 +36,12 @@ figures run_herald(herald::connection& conn, const std::string& topic, std::size
                    std::size_t batch = 1000, consume_clock timing = consume_clock::from_first_message,
                    std::chrono::seconds stall = std::chrono::minutes{2});
 
+/// For a broker that stores nothing (core NATS): subscribes first, with a handler held until
+/// all n messages are published (they wait in the subscription), then times the consume from
+/// the moment the handler is released to the last message.
+figures run_herald_subscribed_first(herald::connection& conn, const std::string& topic, std::size_t n,
+                                    std::size_t size, std::chrono::seconds stall = std::chrono::minutes{2});
+
 /// Prints `name size publish/s consume/s pub-ratio sub-ratio` (ratio 1.00 without `raw`).
 void row(const char* name, std::size_t size, const figures& f, const figures* raw);
 

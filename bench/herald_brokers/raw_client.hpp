@@ -24,4 +24,17 @@ figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::s
 /// then basic.consume with basic.qos 1024 and a basic.ack per message.
 figures raw_amqp(const std::string& host, int port, const std::string& queue, std::size_t n, std::size_t size);
 
+/// hiredis: XADD (MAXLEN ~ 1000000, herald's default) pipelined 1000 per round trip; then a new
+/// group reading with XREADGROUP COUNT 1024 and one XACK per batch.
+figures raw_redis(const std::string& host, int port, const std::string& stream, std::size_t n, std::size_t size);
+
+/// nats.c, core NATS: a queue subscription made first (nothing is stored), then publishes with a
+/// flush per 1000; then the messages are read from the subscription's local buffer.
+figures raw_nats(const std::string& url, const std::string& subject, std::size_t n, std::size_t size);
+
+/// nats.c JetStream: a file stream, asynchronous publishes with every PubAck awaited per 1000;
+/// then a durable pull consumer fetching up to 256 at a time and acking each message.
+figures raw_jetstream(const std::string& url, const std::string& stream, const std::string& subject, std::size_t n,
+                      std::size_t size);
+
 } // namespace armada::bench
