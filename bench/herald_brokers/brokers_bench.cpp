@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
        return herald::jetstream::connect(sys, "jetstream" + url.substr(url.find("://")) + "?stream-prefix=BENCH_"
                                                 + tag("_", size) + "_");
      },
-     [](std::size_t) { return std::string{"bench"}; }},
+     // A subject per run: a stream of an earlier run (the server keeps them) must not overlap.
+     [&](std::size_t size) { return "bench" + tag("", size); }},
   };
   for (auto& p : runs) {
     if (!wanted(p.name))

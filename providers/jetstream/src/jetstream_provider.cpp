@@ -97,16 +97,18 @@ public:
     jsPubOptions popts;
     jsPubOptions_Init(&popts);
     popts.MaxWait = client_->timeout().count();
+    bool sent = false; // nothing of this batch waits for a PubAck yet
     for (auto& m : ms) {
       auto prepared = prepare(m);
       if (!prepared)
-        return abandon(prepared.error());
+        return sent ? abandon(prepared.error()) : prepared.error();
       auto* raw = prepared->second.release();
       if (auto s = js_PublishMsgAsync(js_, &raw, nullptr); s != NATS_OK) {
         natsMsg_Destroy(raw); // still ours when the call failed
-        return abandon(nats::status_error(provider_name, "cannot publish to '" + m.topic + "' on "
-                                                           + client_->address(), s));
+        auto err = nats::status_error(provider_name, "cannot publish to '" + m.topic + "' on " + client_->address(), s);
+        return sent ? abandon(std::move(err)) : err;
       }
+      sent = true;
     }
     if (auto s = js_PublishAsyncComplete(js_, &popts); s != NATS_OK)
       return abandon(nats::status_error(provider_name, "a batch to " + client_->address()
@@ -139,17 +141,10 @@ public:
     auto durable = durable_name(opts.group);
     if (auto err = catalog_.ensure_consumer(*stream, durable, *subject))
       return err;
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream->c_str();
-    so.Consumer = durable.c_str(); // bind: nats.c neither creates nor deletes it
-    so.ManualAck = true;
-    natsSubscription* sub = nullptr;
-    jsErrCode jerr{};
-    if (auto s = js_PullSubscribe(&sub, js_, subject->c_str(), durable.c_str(), nullptr, &so, &jerr); s != NATS_OK)
-      return nats::status_error(provider_name, "cannot subscribe to '" + topic + "' (stream '" + *stream
-                                                 + "', consumer '" + durable + "') on " + client_->address(), s);
-    return std::unique_ptr<subscription_driver>{std::make_unique<jetstream_subscription>(client_, sub, topic)};
+    auto sub = jetstream_subscription::make(client_, *stream, durable, topic);
+    if (!sub)
+      return std::move(sub.error());
+    return std::unique_ptr<subscription_driver>{std::move(*sub)};
   }
 
   caf::expected<std::chrono::nanoseconds> ping() override { return client_->ping(); }
@@ -172,6 +167,8 @@ private:
   }
 
   /// Drops what is still waiting for a PubAck after a failed batch, so the next one starts clean.
+  /// Only after something was sent: nats.c 3.4 crashes in js_PublishAsyncGetPendingList when
+  /// the context never had an asynchronous publish pending.
   caf::error abandon(caf::error err) {
     natsMsgList pending{nullptr, 0};
     if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK)

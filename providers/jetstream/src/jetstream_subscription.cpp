@@ -1,6 +1,8 @@
 #include "jetstream_subscription.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 
 #include "armada/herald/errc.hpp"
 #include "jetstream_catalog.hpp"
@@ -13,11 +15,51 @@ struct meta_deleter {
   void operator()(jsMsgMetaData* m) const { jsMsgMetaData_Destroy(m); }
 };
 
+/// The status code of a status message (404 No Messages, 408 Request Timeout, 409 …), or 0 for a
+/// delivered message. JetStream sends statuses as header-only messages without a reply subject.
+int status_of(natsMsg* msg) {
+  if (natsMsg_GetReply(msg) != nullptr && natsMsg_GetReply(msg)[0] != '\0')
+    return 0;
+  const char* code = nullptr;
+  if (natsMsgHeader_Get(msg, "Status", &code) != NATS_OK || code == nullptr)
+    return 0;
+  return std::atoi(code);
+}
+
+std::string description_of(natsMsg* msg) {
+  const char* d = nullptr;
+  return natsMsgHeader_Get(msg, "Description", &d) == NATS_OK && d != nullptr ? std::string{d} : std::string{};
+}
+
 } // namespace
 
-jetstream_subscription::jetstream_subscription(std::shared_ptr<nats::client> c, natsSubscription* sub,
+caf::expected<std::unique_ptr<jetstream_subscription>>
+jetstream_subscription::make(std::shared_ptr<nats::client> c, const std::string& stream, const std::string& durable,
+                             std::string topic) {
+  natsInbox* inbox = nullptr;
+  if (auto s = natsInbox_Create(&inbox); s != NATS_OK)
+    return nats::status_error(provider_name, "cannot make an inbox for '" + topic + "'", s);
+  std::string name{inbox};
+  natsInbox_Destroy(inbox);
+  natsSubscription* sub = nullptr;
+  if (auto s = natsConnection_SubscribeSync(&sub, c->connection(), (name + ".*").c_str()); s != NATS_OK)
+    return nats::status_error(provider_name, "cannot subscribe to the inbox of '" + topic + "' on " + c->address(), s);
+  // Everything the server sends to this inbox is ours to settle: never drop it as a slow consumer.
+  natsSubscription_SetPendingLimits(sub, -1, -1);
+  return std::unique_ptr<jetstream_subscription>{
+    new jetstream_subscription(std::move(c), stream, durable, std::move(name), sub, std::move(topic))};
+}
+
+jetstream_subscription::jetstream_subscription(std::shared_ptr<nats::client> c, std::string stream,
+                                               std::string durable, std::string inbox, natsSubscription* sub,
                                                std::string topic)
-  : client_(std::move(c)), sub_(sub), topic_(std::move(topic)) {}
+  : client_(std::move(c))
+  , stream_(std::move(stream))
+  , durable_(std::move(durable))
+  , next_subject_("$JS.API.CONSUMER.MSG.NEXT." + stream_ + "." + durable_)
+  , inbox_(std::move(inbox))
+  , sub_(sub)
+  , topic_(std::move(topic)) {}
 
 jetstream_subscription::~jetstream_subscription() {
   close();
@@ -30,41 +72,102 @@ caf::error jetstream_subscription::closed_error() const {
 }
 
 caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t max, std::chrono::milliseconds wait) {
+  using namespace std::chrono;
   if (closed_ || client_->closed())
     return closed_error();
-  // One message per natsSubscription_Fetch: nats.c 3.4's fetch loop runs until it holds as many
-  // messages as the batch *minus those already pending in the subscription* (it lowers the
-  // request's batch by them, then compares against the lowered value), so with more than half a
-  // batch pending — late deliveries to an earlier pull request, many at once when a reconnect
-  // flushes the pull requests buffered while disconnected — it writes past the array it
-  // allocated for the batch. With a batch of 1 the loop stops at one message and cannot overrun.
-  // The first call waits up to `wait`; the next ones take what is pending or arrives within 1 ms.
+  max = std::max<std::size_t>(max, 1);
   std::vector<message> out;
-  auto first_timeout = std::max<std::int64_t>(wait.count(), 1);
-  while (out.size() < std::max<std::size_t>(max, 1)) {
-    natsMsgList list{nullptr, 0};
-    jsErrCode jerr{};
-    auto s = natsSubscription_Fetch(&list, sub_, 1, out.empty() ? first_timeout : 1, &jerr);
-    if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
-      break; // nothing (more) within the wait
-    if (s != NATS_OK) {
-      natsMsgList_Destroy(&list);
-      if (!out.empty())
-        break; // deliver what arrived; the next fetch reports the failure
-      if (closed_ || client_->closed())
-        return closed_error();
-      return nats::status_error(provider_name, "cannot fetch from '" + topic_ + "' on " + client_->address(), s);
-    }
-    keep(list, out);
+  auto fetch_failed = [&](const std::string& why, natsStatus s) -> caf::expected<std::vector<message>> {
+    if (!out.empty())
+      return std::move(out); // deliver what arrived; the next fetch reports the failure
+    if (closed_ || client_->closed())
+      return closed_error();
+    return nats::status_error(provider_name, why + " '" + topic_ + "' on " + client_->address(), s);
+  };
+  // Answers to an earlier request that came after it was given up on: delivered to this
+  // subscription by the server, so they are handled like the others.
+  int pending = 0;
+  natsSubscription_GetPending(sub_, &pending, nullptr);
+  for (int i = 0; i < pending && out.size() < max; ++i) {
+    natsMsg* raw = nullptr;
+    if (natsSubscription_NextMsg(&raw, sub_, 1) != NATS_OK)
+      break;
+    nats::msg_ptr msg{raw};
+    if (status_of(msg.get()) == 0)
+      keep(std::move(msg), out);
   }
+  if (out.size() == max)
+    return out;
+  // One pull request for the rest. With messages in hand, take only what the server has now.
+  auto expires = out.empty() ? std::max(wait, milliseconds{1}) : milliseconds{1};
+  auto reply = inbox_ + "." + std::to_string(++requests_);
+  auto body = "{\"batch\":" + std::to_string(max - out.size()) + ",\"expires\":"
+              + std::to_string(duration_cast<nanoseconds>(expires).count()) + "}";
+  if (auto s = natsConnection_PublishRequestString(client_->connection(), next_subject_.c_str(), reply.c_str(),
+                                                   body.c_str());
+      s != NATS_OK)
+    return fetch_failed("cannot request messages from", s);
+  // The server ends a request it could not fill with a 408 when it expires: wait a little longer.
+  auto deadline = steady_clock::now() + expires + milliseconds{100};
+  bool answered = false;
+  while (out.size() < max) {
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+    if (left <= 0)
+      break;
+    // Once messages are in hand, a pause of 2 ms ends the batch: the server sends what it has
+    // back to back, and a batch it cannot fill (fewer messages, or max-ack-pending reached)
+    // must not hold them until the request expires. What comes later is taken by the next fetch.
+    if (!out.empty())
+      left = std::min<std::int64_t>(left, 2);
+    natsMsg* raw = nullptr;
+    auto s = natsSubscription_NextMsg(&raw, sub_, left);
+    if (s == NATS_TIMEOUT)
+      break;
+    if (s != NATS_OK)
+      return fetch_failed("cannot fetch from", s);
+    nats::msg_ptr msg{raw};
+    auto code = status_of(msg.get());
+    if (code == 0) {
+      keep(std::move(msg), out);
+      continue;
+    }
+    if (reply != natsMsg_GetSubject(msg.get()))
+      continue; // the end of an earlier request
+    answered = true;
+    if (code == 404 || code == 408)
+      break; // nothing (more) now, or the request expired
+    if (!out.empty())
+      break;
+    return make_error(errc::transport, std::string{provider_name} + " provider: pulling from '" + topic_ + "' on "
+                                         + client_->address() + " failed: " + std::to_string(code) + " "
+                                         + description_of(msg.get())
+                                         + "; is the consumer still there? subscribe again to recreate it");
+  }
+  if (out.empty() && !answered && !closed_)
+    if (auto err = check_consumer())
+      return err;
   return out;
 }
 
-void jetstream_subscription::keep(natsMsgList& list, std::vector<message>& out) {
+caf::error jetstream_subscription::check_consumer() {
+  natsMsg* raw = nullptr;
+  auto info = "$JS.API.CONSUMER.INFO." + stream_ + "." + durable_;
+  if (auto s = natsConnection_RequestString(&raw, client_->connection(), info.c_str(), "", client_->timeout().count());
+      s != NATS_OK)
+    return nats::status_error(provider_name, "JetStream did not answer for consumer '" + durable_ + "' of stream '"
+                                               + stream_ + "' ('" + topic_ + "') on " + client_->address(), s);
+  nats::msg_ptr answer{raw};
+  std::string_view body{natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))};
+  if (body.find("\"error\"") == std::string_view::npos)
+    return caf::none;
+  return make_error(errc::transport, std::string{provider_name} + " provider: the consumer '" + durable_ + "' of stream '"
+                                       + stream_ + "' ('" + topic_ + "') on " + client_->address() + " is gone ("
+                                       + std::string{body} + "); subscribe again to recreate it");
+}
+
+void jetstream_subscription::keep(nats::msg_ptr msg, std::vector<message>& out) {
   std::lock_guard guard{mtx_};
-  for (int i = 0; i < list.Count; ++i) {
-    nats::msg_ptr msg{list.Msgs[i]};
-    list.Msgs[i] = nullptr; // owned by `msg` now
+  {
     auto m = nats::from_nats(msg.get(), topic_);
     jsMsgMetaData* raw = nullptr;
     if (natsMsg_GetMetaData(&raw, msg.get()) == NATS_OK) {
@@ -87,7 +190,6 @@ void jetstream_subscription::keep(natsMsgList& list, std::vector<message>& out) 
     held_[m.broker] = std::move(msg); // a redelivery replaces the copy it supersedes
     out.push_back(std::move(m));
   }
-  natsMsgList_Destroy(&list);
 }
 
 nats::msg_ptr jetstream_subscription::take(const message& m) {
@@ -104,7 +206,7 @@ caf::error jetstream_subscription::ack(const message& m) {
   auto msg = take(m);
   if (!msg)
     return closed_ ? closed_error() : caf::none; // already settled
-  if (auto s = natsMsg_Ack(msg.get(), nullptr); s != NATS_OK)
+  if (auto s = reply(msg.get(), "+ACK"); s != NATS_OK)
     return nats::status_error(provider_name, "cannot ack " + m.broker + " (it is redelivered after ack-wait)", s);
   return caf::none;
 }
@@ -125,10 +227,14 @@ caf::error jetstream_subscription::nack(const message& m, std::chrono::milliseco
     std::lock_guard guard{mtx_};
     nacked_[m.broker] = m.attempt;
   }
-  auto s = delay.count() > 0 ? natsMsg_NakWithDelay(msg.get(), delay.count(), nullptr) : natsMsg_Nak(msg.get(), nullptr);
+  auto s = reply(msg.get(), delay.count() > 0 ? "-NAK {\"delay\":" + std::to_string(delay.count() * 1000000) + "}" : "-NAK");
   if (s != NATS_OK)
     return nats::status_error(provider_name, "cannot nack " + m.broker + " (it is redelivered after ack-wait)", s);
   return caf::none;
+}
+
+natsStatus jetstream_subscription::reply(natsMsg* msg, const std::string& body) {
+  return natsConnection_Publish(client_->connection(), natsMsg_GetReply(msg), body.data(), static_cast<int>(body.size()));
 }
 
 void jetstream_subscription::close() {
@@ -140,12 +246,22 @@ void jetstream_subscription::close() {
     held.swap(held_);
     nacked_.clear();
   }
-  // What this subscription held goes back to the consumer at once (not after ack-wait).
+  // What this subscription held, or received and never read, goes back to the consumer at once
+  // (not after ack-wait).
   for (auto& [pos, msg] : held)
-    natsMsg_Nak(msg.get(), nullptr);
-  if (!held.empty())
-    natsConnection_FlushTimeout(client_->connection(), client_->timeout().count());
-  natsSubscription_Unsubscribe(sub_); // bound to an existing durable: the consumer stays
+    reply(msg.get(), "-NAK");
+  natsSubscription_Unsubscribe(sub_); // no more answers; the durable consumer stays
+  int unread = 0;
+  natsSubscription_GetPending(sub_, &unread, nullptr);
+  for (int i = 0; i < unread; ++i) {
+    natsMsg* raw = nullptr;
+    if (natsSubscription_NextMsg(&raw, sub_, 1) != NATS_OK)
+      break;
+    nats::msg_ptr msg{raw};
+    if (status_of(msg.get()) == 0)
+      reply(msg.get(), "-NAK");
+  }
+  natsConnection_FlushTimeout(client_->connection(), client_->timeout().count());
 }
 
 } // namespace armada::herald::jetstream

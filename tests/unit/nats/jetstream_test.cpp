@@ -25,6 +25,14 @@ herald::message msg(const std::string& topic, const std::string& id) {
   return m;
 }
 
+/// Messages b-0 … b-(n-1) to `topic`.
+std::vector<herald::message> numbered(const std::string& topic, int n) {
+  std::vector<herald::message> ms;
+  for (int i = 0; i < n; ++i)
+    ms.push_back(msg(topic, "b-" + std::to_string(i)));
+  return ms;
+}
+
 } // namespace
 
 TEST(jetstream_provider, publish_creates_the_stream_and_a_later_subscriber_reads_the_message_with_its_headers) {
@@ -66,9 +74,7 @@ TEST(jetstream_provider, a_batch_is_published_with_one_pub_ack_per_message) {
   auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
   ASSERT_TRUE(drv);
   auto topic = fresh_topic("batch");
-  std::vector<herald::message> ms;
-  for (int i = 0; i < 50; ++i)
-    ms.push_back(msg(topic, "b-" + std::to_string(i)));
+  auto ms = numbered(topic, 50);
   auto r = (*drv)->publish_batch(ms);
   ASSERT_TRUE(r) << describe(r.error());
   ASSERT_EQ(r->size(), 50u);
@@ -143,4 +149,52 @@ TEST(jetstream_provider, a_topic_that_is_not_a_subject_is_a_config_error_naming_
   ASSERT_FALSE(sub);
   EXPECT_EQ(herald::code_of(sub.error()), herald::errc::config);
   EXPECT_NE(describe(sub.error()).find("'orders.*'"), std::string::npos) << describe(sub.error());
+}
+
+TEST(jetstream_provider, a_fetch_takes_every_waiting_message_in_one_call_and_acks_them_all) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("bulk");
+  ASSERT_TRUE((*drv)->publish_batch(numbered(topic, 300)));
+  auto sub = (*drv)->subscribe(topic, {.group = "bulk"});
+  ASSERT_TRUE(sub);
+  // One pull request of 500: the server sends the 300 it has back to back.
+  auto got = (*sub)->fetch(500, 5s);
+  ASSERT_TRUE(got) << describe(got.error());
+  ASSERT_EQ(got->size(), 300u);
+  for (int i = 0; i < 300; ++i)
+    EXPECT_EQ((*got)[i].id, "b-" + std::to_string(i));
+  EXPECT_FALSE((*sub)->ack_batch(*got));
+  (*sub)->close();
+  // Acked: a new subscriber of the group finds nothing (it would get them all after ack-wait
+  // otherwise, and at once had close nacked them).
+  auto again = (*drv)->subscribe(topic, {.group = "bulk"});
+  ASSERT_TRUE(again);
+  auto rest = (*again)->fetch(500, 500ms);
+  ASSERT_TRUE(rest) << describe(rest.error());
+  EXPECT_TRUE(rest->empty());
+}
+
+TEST(jetstream_provider, a_fetch_from_a_deleted_consumer_is_a_transport_error_naming_the_fix) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("gone");
+  auto r = (*drv)->publish(msg(topic, "g-1"));
+  ASSERT_TRUE(r) << describe(r.error());
+  auto stream = r->broker.substr(0, r->broker.find(':'));
+  auto sub = (*drv)->subscribe(topic, {.group = "doomed"});
+  ASSERT_TRUE(sub);
+  natsConnection* nc = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  EXPECT_EQ(js_DeleteConsumer(js, stream.c_str(), "doomed", nullptr, nullptr), NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  auto got = (*sub)->fetch(10, 2s);
+  ASSERT_FALSE(got) << got->size() << " messages from a deleted consumer";
+  EXPECT_EQ(herald::code_of(got.error()), herald::errc::transport);
+  EXPECT_NE(describe(got.error()).find("subscribe again"), std::string::npos) << describe(got.error());
 }
