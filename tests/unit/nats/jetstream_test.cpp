@@ -198,3 +198,21 @@ TEST(jetstream_provider, a_fetch_from_a_deleted_consumer_is_a_transport_error_na
   EXPECT_EQ(herald::code_of(got.error()), herald::errc::transport);
   EXPECT_NE(describe(got.error()).find("subscribe again"), std::string::npos) << describe(got.error());
 }
+
+TEST(jetstream_provider, a_batch_that_fails_before_anything_was_sent_is_an_error_not_a_crash) {
+  ARMADA_NATS_OR_SKIP(addr);
+  // A fresh driver: its JetStream context never had an asynchronous publish pending (nats.c
+  // 3.4 crashed when asked for the pending list of such a context).
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto ms = numbered("orders.*", 2); // not a subject to publish to
+  auto r = (*drv)->publish_batch(ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(herald::code_of(r.error()), herald::errc::config);
+  EXPECT_NE(describe(r.error()).find("'orders.*'"), std::string::npos) << describe(r.error());
+  // The driver still publishes.
+  auto topic = fresh_topic("after");
+  auto ok = (*drv)->publish_batch(numbered(topic, 3));
+  ASSERT_TRUE(ok) << describe(ok.error());
+  EXPECT_EQ(ok->size(), 3u);
+}
