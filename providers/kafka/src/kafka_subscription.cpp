@@ -153,16 +153,23 @@ caf::error kafka_subscription::check_settle(const message& m, errc code, const c
   return caf::none;
 }
 
-void kafka_subscription::settle(const message& m) {
+std::optional<kafka_subscription::stored_offset> kafka_subscription::settle(const message& m) {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   if (!parse_position(m.broker, partition, offset))
-    return;
+    return std::nullopt;
   auto commit = tracker_.done(partition, offset);
   if (!commit)
+    return std::nullopt;
+  return stored_offset{partition, *commit};
+}
+
+void kafka_subscription::store(const std::vector<stored_offset>& offsets) {
+  if (offsets.empty())
     return;
-  auto* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = *commit;
+  auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (auto& [partition, offset] : offsets)
+    rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = offset;
   // Committed by librdkafka every commit-interval, on rebalance and on close. A partition
   // revoked meanwhile is refused (its next owner redelivers): nothing to do.
   (void)rd_kafka_offsets_store(rk_, list);
@@ -173,15 +180,36 @@ caf::error kafka_subscription::ack(const message& m) {
   std::lock_guard guard{mtx_};
   if (auto err = check_settle(m, errc::ack, "ack"))
     return err;
-  settle(m);
+  if (auto commit = settle(m))
+    store({*commit});
   return caf::none;
 }
 
 caf::error kafka_subscription::ack_batch(const std::vector<message>& ms) {
+  // One lock and one offsets_store for the batch: per message, they cost more than the
+  // consuming itself. Commit offsets only move forward, so the last one of a partition is
+  // the one to store.
+  std::lock_guard guard{mtx_};
   caf::error first;
-  for (auto& m : ms)
-    if (auto err = ack(m); err && !first)
-      first = std::move(err);
+  std::vector<stored_offset> offsets;
+  for (auto& m : ms) {
+    if (auto err = check_settle(m, errc::ack, "ack")) {
+      if (!first)
+        first = std::move(err);
+      continue;
+    }
+    auto commit = settle(m);
+    if (!commit)
+      continue;
+    auto same = std::find_if(offsets.begin(), offsets.end(),
+                             [&](const stored_offset& x) { return x.partition == commit->partition; });
+    if (same != offsets.end())
+      same->offset = commit->offset;
+    else
+      offsets.push_back(*commit);
+  }
+  if (!closed_)
+    store(offsets);
   return first;
 }
 
