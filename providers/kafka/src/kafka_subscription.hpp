@@ -59,6 +59,8 @@ private:
   std::string topic_;
   std::string group_;
   rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;          ///< the consumer queue (messages and callbacks)
+  std::vector<rd_kafka_message_t*> records_;  ///< fetch's buffer, kept to reuse
   std::mutex mtx_;
   std::atomic<bool> closed_{false};
   offset_tracker tracker_;
