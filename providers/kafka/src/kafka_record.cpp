@@ -1,6 +1,7 @@
 #include "kafka_record.hpp"
 
 #include <charconv>
+#include <string_view>
 
 namespace armada::herald::kafka {
 
@@ -28,15 +29,17 @@ message from_record(const rd_kafka_message_t* rec, const std::string& topic) {
     const void* value = nullptr;
     size_t size = 0;
     for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      std::string v = value != nullptr ? std::string{static_cast<const char*>(value), size} : std::string{};
+      std::string_view v = value != nullptr ? std::string_view{static_cast<const char*>(value), size} : std::string_view{};
       if (std::string_view{name} == id_header)
-        m.id = std::move(v);
+        m.id.assign(v);
       else
-        m.metadata[name] = std::move(v); // a repeated header: the last value
+        m.metadata[name].assign(v); // a repeated header: the last value
     }
   }
-  if (m.id.empty())
-    m.id = topic + ":" + m.broker;
+  if (m.id.empty()) {
+    m.id.reserve(topic.size() + 1 + m.broker.size());
+    m.id.append(topic).append(1, ':').append(m.broker);
+  }
   rd_kafka_timestamp_type_t type{};
   auto ts = rd_kafka_message_timestamp(rec, &type);
   if (ts >= 0)
@@ -45,7 +48,13 @@ message from_record(const rd_kafka_message_t* rec, const std::string& topic) {
 }
 
 std::string position(std::int32_t partition, std::int64_t offset) {
-  return std::to_string(partition) + ":" + std::to_string(offset);
+  // Once per consumed message: one buffer, no temporaries (fits the short-string buffer for
+  // most positions).
+  char text[32];                                              // "-2147483648:-9223372036854775808" fits
+  auto end = std::to_chars(text, text + 11, partition).ptr; // at most 11 characters
+  *end++ = ':';
+  end = std::to_chars(end, text + sizeof text, offset).ptr;
+  return std::string(text, end);
 }
 
 bool parse_position(const std::string& text, std::int32_t& partition, std::int64_t& offset) {

@@ -45,6 +45,10 @@ caf::error kafka_subscription::start(conf_ptr conf) {
     return make_error(errc::config, std::string{"kafka provider: cannot make a consumer: "} + err);
   (void)conf.release(); // rd_kafka_new took it
   rd_kafka_poll_set_consumer(rk_);
+  queue_ = rd_kafka_queue_get_consumer(rk_);
+  if (queue_ == nullptr) // only without a group.id, which the provider always sets
+    return make_error(errc::config, "kafka provider: the consumer of '" + topic_ + "' has no consumer group queue; "
+                                    "subscribe with a group");
   auto* topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, topic_.c_str(), RD_KAFKA_PARTITION_UA);
   auto e = rd_kafka_subscribe(rk_, topics);
@@ -106,28 +110,48 @@ caf::expected<std::vector<message>> kafka_subscription::fetch(std::size_t max, s
   else if (!redeliveries_.empty())
     timeout = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(redeliveries_.begin()->first - now),
                          std::chrono::milliseconds{0}, wait);
-  while (out.size() < max) {
-    auto* rec = rd_kafka_consumer_poll(rk_, static_cast<int>(timeout.count()));
-    timeout = std::chrono::milliseconds{0};
-    if (rec == nullptr)
-      break;
-    if (rec->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      auto e = rec->err;
-      std::string why = rd_kafka_message_errstr(rec);
+  // In bulk: one queue lock per call rather than per message. The consumer queue serves the
+  // rebalance and error callbacks as consumer_poll does, and drops what a rebalance made
+  // outdated. Waits for the first message only, then takes what is there.
+  if (out.size() < max) {
+    records_.resize(max - out.size());
+    auto take = [&](std::chrono::milliseconds t, std::size_t offset, std::size_t n) -> std::size_t {
+      auto got = rd_kafka_consume_batch_queue(queue_, static_cast<int>(t.count()), records_.data() + offset, n);
+      return got > 0 ? static_cast<std::size_t>(got) : 0;
+    };
+    auto n = take(std::chrono::milliseconds{0}, 0, records_.size());
+    if (n == 0 && timeout.count() > 0) {
+      n = take(timeout, 0, 1);
+      if (n == 1 && records_.size() > 1)
+        n += take(std::chrono::milliseconds{0}, 1, records_.size() - 1);
+    }
+    rd_kafka_resp_err_t failed = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string why;
+    out.reserve(out.size() + n);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto* rec = records_[i];
+      if (rec->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          failed = rec->err;
+          why = rd_kafka_message_errstr(rec);
+        }
+        rd_kafka_message_destroy(rec);
+        continue; // the records after it are delivered all the same: they are taken off the queue
+      }
+      auto m = from_record(rec, topic_);
+      tracker_.delivered(rec->partition, rec->offset);
       rd_kafka_message_destroy(rec);
-      if (!out.empty())
-        break; // reported by the next fetch, if it persists
-      std::string fix = e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+      m.attempt = 1; // from the broker: a redelivery after a rebalance or restart counts from 1 again
+      out.push_back(std::move(m));
+    }
+    // With messages to deliver, an error is reported by the next fetch, if it persists.
+    if (failed != RD_KAFKA_RESP_ERR_NO_ERROR && out.empty()) {
+      std::string fix = failed == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || failed == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
                           ? "create the topic, or set create-topics=true where the broker allows it"
                           : "is the Kafka cluster running? see scripts/servers (kafka); the consumer keeps retrying";
       return make_error(errc::transport, "kafka provider: fetching '" + topic_ + "' (group '" + group_ + "') from "
                                            + bootstrap_ + " failed: " + why + "; " + fix);
     }
-    auto m = from_record(rec, topic_);
-    tracker_.delivered(rec->partition, rec->offset);
-    rd_kafka_message_destroy(rec);
-    m.attempt = 1; // from the broker: a redelivery after a rebalance or restart counts from 1 again
-    out.push_back(std::move(m));
   }
   if (out.empty() && !client_error_.empty()) {
     auto why = std::move(client_error_);
@@ -153,16 +177,23 @@ caf::error kafka_subscription::check_settle(const message& m, errc code, const c
   return caf::none;
 }
 
-void kafka_subscription::settle(const message& m) {
+std::optional<kafka_subscription::stored_offset> kafka_subscription::settle(const message& m) {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   if (!parse_position(m.broker, partition, offset))
-    return;
+    return std::nullopt;
   auto commit = tracker_.done(partition, offset);
   if (!commit)
+    return std::nullopt;
+  return stored_offset{partition, *commit};
+}
+
+void kafka_subscription::store(const std::vector<stored_offset>& offsets) {
+  if (offsets.empty())
     return;
-  auto* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = *commit;
+  auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (auto& [partition, offset] : offsets)
+    rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = offset;
   // Committed by librdkafka every commit-interval, on rebalance and on close. A partition
   // revoked meanwhile is refused (its next owner redelivers): nothing to do.
   (void)rd_kafka_offsets_store(rk_, list);
@@ -173,15 +204,36 @@ caf::error kafka_subscription::ack(const message& m) {
   std::lock_guard guard{mtx_};
   if (auto err = check_settle(m, errc::ack, "ack"))
     return err;
-  settle(m);
+  if (auto commit = settle(m))
+    store({*commit});
   return caf::none;
 }
 
 caf::error kafka_subscription::ack_batch(const std::vector<message>& ms) {
+  // One lock and one offsets_store for the batch: per message, they cost more than the
+  // consuming itself. Commit offsets only move forward, so the last one of a partition is
+  // the one to store.
+  std::lock_guard guard{mtx_};
   caf::error first;
-  for (auto& m : ms)
-    if (auto err = ack(m); err && !first)
-      first = std::move(err);
+  std::vector<stored_offset> offsets;
+  for (auto& m : ms) {
+    if (auto err = check_settle(m, errc::ack, "ack")) {
+      if (!first)
+        first = std::move(err);
+      continue;
+    }
+    auto commit = settle(m);
+    if (!commit)
+      continue;
+    auto same = std::find_if(offsets.begin(), offsets.end(),
+                             [&](const stored_offset& x) { return x.partition == commit->partition; });
+    if (same != offsets.end())
+      same->offset = commit->offset;
+    else
+      offsets.push_back(*commit);
+  }
+  if (!closed_)
+    store(offsets);
   return first;
 }
 
@@ -205,6 +257,9 @@ void kafka_subscription::close() {
   std::lock_guard guard{mtx_}; // waits for a fetch in progress (at most its wait)
   if (rk_ == nullptr)
     return;
+  if (queue_ != nullptr)
+    rd_kafka_queue_destroy(queue_); // before the consumer goes: the handle refers to it
+  queue_ = nullptr;
   // Leaves the group: the rebalance callback runs, librdkafka commits the stored offsets, and
   // everything not done is redelivered to the group from there.
   rd_kafka_consumer_close(rk_);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,13 +44,23 @@ private:
   caf::error closed_error() const;
   /// Why `m` cannot be acked / nacked (closed, or not a delivered message), or none.
   caf::error check_settle(const message& m, errc code, const char* verb) const;
-  /// Marks `m` done; stores the partition's committable offset when it moved forward.
-  void settle(const message& m);
+  /// Where consumption of a partition resumes.
+  struct stored_offset {
+    std::int32_t partition;
+    std::int64_t offset;
+  };
+
+  /// Marks `m` done; returns the partition's committable offset when it moved forward.
+  std::optional<stored_offset> settle(const message& m);
+  /// Stores `offsets` (one per partition) for librdkafka's next commit, in one call.
+  void store(const std::vector<stored_offset>& offsets);
 
   std::string bootstrap_;
   std::string topic_;
   std::string group_;
   rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;          ///< the consumer queue (messages and callbacks)
+  std::vector<rd_kafka_message_t*> records_;  ///< fetch's buffer, kept to reuse
   std::mutex mtx_;
   std::atomic<bool> closed_{false};
   offset_tracker tracker_;
