@@ -17,6 +17,7 @@
 #include "armada/runtime.hpp"
 #include "armada/runtime/uuid.hpp"
 #include "../support/proc_status.hpp"
+#include "../support/start_runtime.hpp"
 
 using namespace armada;
 using namespace std::chrono_literals;
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   std::size_t concurrent = argc > 2 ? std::stoul(argv[2]) : 100000;
   std::string only = argc > 3 ? argv[3] : "all";
   auto runs = [&](const char* phase) { return only == "all" || only == phase; };
-  auto rt = runtime::start(std::make_unique<config>());
+  auto rt = bench::start_runtime();
   capitan::instance events{rt->system()};
   std::printf("ago: sagas of 3 local steps\n");
 

@@ -2,13 +2,16 @@
 //
 //   build/bench/capitan/bench_capitan            # all, then the ratio table
 //   build/bench/capitan/bench_capitan --benchmark_filter=sync
+//   ARMADA_SCHEDULER__MAX_THREADS=4 build/bench/capitan/bench_capitan   # workers (default: one per core)
 //
 // Emit → hook throughput counts an event as done when the hook has run (the benchmark waits for
 // the last one), so queueing, the topic actor and the hook call are all inside the figure.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -22,6 +25,7 @@
 #include "armada/capitan.hpp"
 #include "armada/runtime.hpp"
 #include "../support/proc_status.hpp"
+#include "../support/start_runtime.hpp"
 
 namespace cap = armada::capitan;
 
@@ -34,7 +38,7 @@ std::unique_ptr<armada::runtime> rt;
 
 armada::runtime& the_runtime() {
   if (!rt)
-    rt = armada::runtime::start(std::make_unique<armada::config>());
+    rt = armada::bench::start_runtime();
   return *rt;
 }
 

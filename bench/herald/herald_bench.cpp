@@ -23,6 +23,7 @@
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
 #include "../support/proc_status.hpp"
+#include "../support/start_runtime.hpp"
 
 using namespace armada;
 using clk = std::chrono::steady_clock;
@@ -143,7 +144,7 @@ figures run_raw_lmdb(const std::filesystem::path& dir, std::size_t n, std::size_
 int main(int argc, char** argv) {
   std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100000;
   std::string only = argc > 2 ? argv[2] : "all";
-  auto rt = runtime::start(std::make_unique<config>());
+  auto rt = bench::start_runtime();
   std::printf("%-10s %6s %14s %14s %12s %12s\n", "provider", "bytes", "publish/s", "consume/s",
               "pub x raw", "sub x raw");
   for (std::size_t size : {16, 64, 256}) {

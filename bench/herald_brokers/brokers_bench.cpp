@@ -26,6 +26,7 @@
 #include "armada/testing/servers.hpp"
 #include "herald_run.hpp"
 #include "raw_client.hpp"
+#include "../support/start_runtime.hpp"
 
 using namespace armada;
 using bench::peak_rss_kib;
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   }
   auto wanted = [&](const char* name) { return chosen.contains(name); };
   auto servers = testing::servers::load();
-  auto rt = runtime::start(std::make_unique<config>());
+  auto rt = bench::start_runtime();
   std::printf("N = %zu per run\n%-16s %6s %12s %12s %10s %10s\n", n, "client", "bytes", "publish/s", "consume/s",
               "pub x raw", "sub x raw");
   auto run_id = uuid::random().to_string().substr(0, 8);

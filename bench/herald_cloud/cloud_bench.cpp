@@ -27,6 +27,7 @@
 #include "armada/testing/servers.hpp"
 #include "herald_run.hpp"
 #include "raw_cloud.hpp"
+#include "../support/start_runtime.hpp"
 
 using namespace armada;
 using bench::figures;
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
   auto sizes = bench::size_list(argc > 2 ? argv[2] : "256");
   std::string chosen = argc > 3 ? argv[3] : "sqs,sns,pubsub,firestore";
   auto servers = testing::servers::load();
-  auto rt = runtime::start(std::make_unique<config>());
+  auto rt = bench::start_runtime();
   std::printf("N = %zu per run\n%-16s %6s %12s %12s %10s %10s\n", n, "client", "bytes", "publish/s", "consume/s",
               "pub x raw", "sub x raw");
   auto run_id = uuid::random().to_string().substr(0, 8);
