@@ -247,20 +247,27 @@ void jetstream_subscription::close() {
     nacked_.clear();
   }
   // What this subscription held, or received and never read, goes back to the consumer at once
-  // (not after ack-wait).
-  for (auto& [pos, msg] : held)
-    reply(msg.get(), "-NAK");
-  natsSubscription_Unsubscribe(sub_); // no more answers; the durable consumer stays
-  int unread = 0;
-  natsSubscription_GetPending(sub_, &unread, nullptr);
-  for (int i = 0; i < unread; ++i) {
+  // (not after ack-wait). The order matters: read what is unread (a closed subscription gives
+  // nothing back), then unsubscribe — the server drops a waiting pull request whose inbox has no
+  // interest — and only then nak, so the server hands the messages to another subscriber
+  // instead of to a request of ours that is still open. What arrives between the read and the
+  // unsubscribe is redelivered after ack-wait.
+  std::vector<nats::msg_ptr> unread;
+  int pending = 0;
+  natsSubscription_GetPending(sub_, &pending, nullptr);
+  for (int i = 0; i < pending; ++i) {
     natsMsg* raw = nullptr;
     if (natsSubscription_NextMsg(&raw, sub_, 1) != NATS_OK)
       break;
     nats::msg_ptr msg{raw};
     if (status_of(msg.get()) == 0)
-      reply(msg.get(), "-NAK");
+      unread.push_back(std::move(msg));
   }
+  natsSubscription_Unsubscribe(sub_); // the durable consumer stays
+  for (auto& [pos, msg] : held)
+    reply(msg.get(), "-NAK");
+  for (auto& msg : unread)
+    reply(msg.get(), "-NAK");
   natsConnection_FlushTimeout(client_->connection(), client_->timeout().count());
 }
 

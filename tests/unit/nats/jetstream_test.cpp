@@ -1,6 +1,8 @@
 // The jetstream provider against a real nats-server -js: streams and durable consumers created
 // if missing, NakWithDelay with NumDelivered, MaxDeliver, multi-value headers.
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <nats/nats.h>
@@ -8,6 +10,7 @@
 #include "armada/herald/errc.hpp"
 #include "armada/herald/jetstream.hpp"
 #include "armada/runtime/error.hpp"
+#include "armada/testing/wait.hpp"
 #include "server.hpp"
 
 using namespace armada;
@@ -215,4 +218,38 @@ TEST(jetstream_provider, a_batch_that_fails_before_anything_was_sent_is_an_error
   auto ok = (*drv)->publish_batch(numbered(topic, 3));
   ASSERT_TRUE(ok) << describe(ok.error());
   EXPECT_EQ(ok->size(), 3u);
+}
+
+TEST(jetstream_provider, nothing_is_lost_when_a_subscription_closes_with_messages_on_their_way_to_it) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_&ack-wait=1000");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("unread");
+  ASSERT_TRUE((*drv)->publish(msg(topic, "u-0")));
+  auto first = (*drv)->subscribe(topic, {.group = "u"});
+  ASSERT_TRUE(first);
+  // A pull request for 10 that stays open 5 s: the fetch ends with the one message there is,
+  // and what is published next is sent to the open request, into the subscription's inbox,
+  // where nobody reads it before the close.
+  auto got = (*first)->fetch(10, 5s);
+  ASSERT_TRUE(got) << describe(got.error());
+  ASSERT_EQ(got->size(), 1u);
+  ASSERT_TRUE((*drv)->publish_batch(numbered(topic, 2)));
+  (*first)->close();
+  // Every message reaches the next subscriber of the group: at once when the close could nak
+  // it, after ack-wait otherwise (nats-server 2.9 may also hand a nacked message to a pull
+  // request of the closed subscription that is still open, or deliver one twice).
+  auto second = (*drv)->subscribe(topic, {.group = "u"});
+  ASSERT_TRUE(second);
+  std::set<std::string> ids;
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (ids.size() < 3 && std::chrono::steady_clock::now() < until) {
+    auto more = (*second)->fetch(10, 200ms);
+    ASSERT_TRUE(more) << describe(more.error());
+    for (auto& m : *more) {
+      ids.insert(m.id);
+      EXPECT_FALSE((*second)->ack(m));
+    }
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"u-0", "b-0", "b-1"}));
 }
