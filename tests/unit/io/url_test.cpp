@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include <csignal>
+#include <cerrno>
+
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -125,15 +128,30 @@ TEST(io_url, a_fifo_carries_messages_from_a_writer_to_a_reader_that_opened_it_fi
 TEST(io_url, connect_fds_with_owns_fds_closes_them_and_without_leaves_them_open) {
   auto rt = runtime::start(std::make_unique<config>());
   auto& sys = rt->system();
-  int owned[2];
-  ASSERT_EQ(::pipe(owned), 0);
+  // The driver reads from pipe `in` and writes to pipe `out`; the test keeps the other end of
+  // each. Closed descriptors are seen through those ends, not through their numbers, which
+  // another thread of the process may reuse at once (a number check was flaky under ASan).
+  pipe_ends in;
+  pipe_ends out;
+  ASSERT_GE(in.read, 0);
+  ASSERT_GE(out.write, 0);
   auto o = herald::io::options{};
   o.owns_fds = true;
-  auto c = herald::io::connect_fds(sys, owned[0], owned[1], o);
+  auto c = herald::io::connect_fds(sys, in.read, out.write, o);
   ASSERT_TRUE(c) << describe(c.error());
   c->close();
-  EXPECT_EQ(::fcntl(owned[0], F_GETFD), -1);
-  EXPECT_EQ(::fcntl(owned[1], F_GETFD), -1);
+  in.read = -1; // the driver's now
+  out.write = -1;
+  // No reader left on `in`: a write fails with EPIPE. No writer left on `out`: a read sees EOF.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &old);
+  EXPECT_EQ(::write(in.write, "x", 1), -1);
+  EXPECT_EQ(errno, EPIPE) << "the driver did not close the descriptor it read from";
+  ::sigaction(SIGPIPE, &old, nullptr);
+  char byte = 0;
+  ::fcntl(out.read, F_SETFL, O_NONBLOCK); // a writer still open: EAGAIN, not a hang
+  EXPECT_EQ(::read(out.read, &byte, 1), 0) << "the driver did not close the descriptor it wrote to";
   pipe_ends borrowed;
   auto b = herald::io::connect_fds(sys, borrowed.read, borrowed.write);
   ASSERT_TRUE(b) << describe(b.error());
