@@ -7,11 +7,9 @@
 // Emit → hook throughput counts an event as done when the hook has run (the benchmark waits for
 // the last one), so queueing, the topic actor and the hook call are all inside the figure.
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>

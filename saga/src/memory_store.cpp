@@ -1,3 +1,4 @@
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -79,8 +80,7 @@ public:
       if (auto i = sh.map.records.find(id); i != sh.map.records.end() && i->second.owner == owner && !is_terminal(i->second.state))
         i->second.lease_ms = until_ms;
     }
-    std::lock_guard guard{renew_mtx_};
-    ++renew_commits_; // one renewal is one transaction, however many records it touches
+    renew_commits_.fetch_add(1, std::memory_order_relaxed); // one renewal is one transaction
     return {};
   }
 
@@ -90,8 +90,7 @@ public:
       total.writes += sh.stats.writes;
       total.commits += sh.stats.commits;
     });
-    std::lock_guard guard{renew_mtx_};
-    total.commits += renew_commits_;
+    total.commits += renew_commits_.load(std::memory_order_relaxed);
     return total;
   }
 
@@ -110,8 +109,7 @@ private:
     store_stats stats;
   };
   detail::sharded<shard> shards_;
-  mutable std::mutex renew_mtx_;
-  std::uint64_t renew_commits_ = 0;
+  std::atomic<std::uint64_t> renew_commits_{0};
 };
 
 } // namespace

@@ -21,25 +21,26 @@ public:
   };
 
   shard& of(std::string_view key) { return shards_[std::hash<std::string_view>{}(key) % N]; }
-  const shard& of(std::string_view key) const { return shards_[std::hash<std::string_view>{}(key) % N]; }
 
   /// Calls `fn(map)` for every shard, each under its lock, one after the other.
   template <class F>
   void each(F&& fn) {
-    for (auto& s : shards_) {
-      std::lock_guard guard{s.mtx};
-      fn(s.map);
-    }
+    each_of(*this, fn);
   }
   template <class F>
   void each(F&& fn) const {
-    for (auto& s : shards_) {
+    each_of(*this, fn);
+  }
+
+private:
+  template <class Self, class F>
+  static void each_of(Self& self, F& fn) {
+    for (auto& s : self.shards_) {
       std::lock_guard guard{s.mtx};
       fn(s.map);
     }
   }
 
-private:
   std::array<shard, N> shards_;
 };
 
