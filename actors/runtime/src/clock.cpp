@@ -37,21 +37,41 @@ bool invariant_tsc() {
   return (edx & (1u << 8)) != 0; // CPUID.80000007H:EDX[8], invariant TSC
 }
 
+/// Reads `Clock` and the counter back to back; the counter value is the midpoint of two reads
+/// around the clock's. False when the thread was held up in between (preempted on a loaded
+/// machine), which would pair the counter with a later time.
+template <class Clock>
+bool paired(std::uint64_t& tsc, typename Clock::time_point& t) {
+  constexpr std::uint64_t max_ticks = 10000; // a few µs; one clock read takes ~100 ticks
+  auto before = __rdtsc();
+  t = Clock::now();
+  auto after = __rdtsc();
+  tsc = before + (after - before) / 2;
+  return after - before < max_ticks;
+}
+
 /// The counter's rate in ns per tick, measured once against steady_clock over >= 10 ms.
 struct tsc_rate {
   const bool usable = invariant_tsc();
-  const std::uint64_t tsc0 = __rdtsc();
-  const std::chrono::steady_clock::time_point steady0 = std::chrono::steady_clock::now();
+  std::uint64_t tsc0 = 0;
+  std::chrono::steady_clock::time_point steady0{};
+  bool started = false;
   std::atomic<double> ns_per_tick{0}; // 0: not measured yet
 
-  double get(std::uint64_t tsc) {
+  tsc_rate() {
+    for (int i = 0; i < 100 && !started; ++i)
+      started = paired<std::chrono::steady_clock>(tsc0, steady0);
+  }
+
+  double get() {
     auto r = ns_per_tick.load(std::memory_order_relaxed);
-    if (r > 0 || !usable)
+    if (r > 0 || !usable || !started)
       return r;
-    auto elapsed = std::chrono::steady_clock::now() - steady0;
-    if (elapsed < std::chrono::milliseconds{10} || tsc <= tsc0)
+    std::uint64_t tsc = 0;
+    std::chrono::steady_clock::time_point now{};
+    if (!paired<std::chrono::steady_clock>(tsc, now) || now - steady0 < std::chrono::milliseconds{10} || tsc <= tsc0)
       return 0;
-    r = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count())
+    r = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - steady0).count())
         / static_cast<double>(tsc - tsc0);
     ns_per_tick.store(r, std::memory_order_relaxed);
     return r;
@@ -76,15 +96,17 @@ thread_local wall_anchor anchor;
 
 std::chrono::system_clock::time_point fast_wall_now() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-  auto tsc = __rdtsc();
+  std::uint64_t tsc = __rdtsc();
   auto& a = anchor;
   // Unsigned: a counter behind the anchor (another core's) wraps and re-anchors too.
   if (auto ticks = tsc - a.tsc; ticks < a.ticks_valid) {
     auto ns = static_cast<std::int64_t>(static_cast<double>(ticks) * rate().ns_per_tick.load(std::memory_order_relaxed));
     return a.wall + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds{ns});
   }
-  auto now = std::chrono::system_clock::now();
-  if (auto r = rate().get(tsc); r > 0) {
+  std::chrono::system_clock::time_point now{};
+  if (!paired<std::chrono::system_clock>(tsc, now))
+    return now; // held up between the reads: no anchor from this pair
+  if (auto r = rate().get(); r > 0) {
     a.tsc = tsc;
     a.wall = now;
     a.ticks_valid = static_cast<std::uint64_t>(2e5 / r); // 200 µs
