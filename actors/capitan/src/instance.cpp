@@ -194,6 +194,8 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
     return emit_result{true, std::nullopt};
   }
   auto topic = reg_->ensure_topic(st);
+  if (!topic)
+    return drop(drop_reason::shutdown, cb); // shut down since the check above
   std::unique_lock lock{st.q_mtx};
   if (st.depth_locked() >= cfg->buffer_size && !reg_->deterministic && !detail::in_hook()) {
     // Full. An emitter inside a hook or under the deterministic scheduler never waits (it
@@ -391,9 +393,13 @@ void instance::shutdown() {
   for (auto st : reg_->all())
     st->wake_waiters();
   drain_all(*reg_);
-  for (auto st : reg_->all())
+  for (auto st : reg_->all()) {
+    // Under st->mtx: an emit racing with shutdown either spawned its topic before (and it is
+    // stopped here) or sees shut_down in ensure_topic and spawns none.
+    std::lock_guard guard{st->mtx};
     if (st->has_topic.load())
       caf::anon_send_exit(st->topic, caf::exit_reason::user_shutdown);
+  }
   caf::anon_send_exit(broker_, caf::exit_reason::user_shutdown);
   if (reg_->deterministic)
     dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler()).run();

@@ -349,6 +349,10 @@ topic_actor registry::ensure_topic(signal_state& st) {
     return st.topic;
   std::lock_guard guard{st.mtx};
   if (!st.has_topic.load()) {
+    // Checked under st.mtx, which shutdown takes to find the topics it stops: a topic spawned
+    // after that would outlive the instance, and the actor system would wait for it forever.
+    if (shut_down.load())
+      return {};
     st.topic = spawn_topic(sys, shared_from_this(), &st, st.current_list());
     st.has_topic.store(true, std::memory_order_release);
   }

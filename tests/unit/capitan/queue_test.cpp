@@ -227,3 +227,36 @@ TEST_F(capitan_test, a_slow_hook_slows_only_its_own_signal) {
   EXPECT_TRUE(other.wait_for_count(10));
   g.open();
 }
+
+TEST_F(capitan_test, no_topic_actor_outlives_a_shutdown_that_races_with_first_emits) {
+  // The first emit on a signal spawns its topic actor. One that raced with shutdown used to
+  // spawn it after shutdown had stopped the topics it found: that actor lived on, and the actor
+  // system's destructor waited for it forever.
+  constexpr int signals = 64;
+  auto& sys = rt_->system();
+  auto baseline = sys.registry().running();
+  for (int round = 0; round < 50; ++round) {
+    auto& bus = make();
+    std::vector<capitan::signal> sigs;
+    std::vector<capitan::listener> ls;
+    for (int i = 0; i < signals; ++i) {
+      sigs.emplace_back("race." + std::to_string(round) + "." + std::to_string(i));
+      ls.push_back(bus.hook(sigs.back(), [](const capitan::event&) {}));
+    }
+    std::atomic<int> started{0};
+    auto emitter = [&](int from) {
+      started.fetch_add(1);
+      for (int i = from; i < signals; i += 2)
+        bus.emit(sigs[i]); // queued, or dropped as shut down: either is fine
+    };
+    std::thread a{emitter, 0}, b{emitter, 1};
+    while (started.load() < 2) {
+    }
+    bus.shutdown(); // while the emitters spawn topic actors
+    a.join();
+    b.join();
+    ASSERT_TRUE(armada::testing::wait_until([&] { return sys.registry().running() == baseline; }, 5s))
+      << "round " << round << ": " << sys.registry().running() - baseline
+      << " actor(s) still running after shutdown (a topic actor spawned by an emit racing with shutdown)";
+  }
+}
