@@ -281,7 +281,16 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
       st.pending_items.store(0, std::memory_order_relaxed);
     }
     std::uint64_t delivered = 0;
-    for (auto& item : batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      // The emitters wrote these blocks on other cores: fetch the next ones while this one is
+      // in the hooks (the block a few ahead, then its fields once the block is here).
+      if (i + 4 < batch.size())
+        if (auto* d = batch[i + 4].ev.get().get())
+          __builtin_prefetch(d);
+      if (i + 2 < batch.size())
+        if (auto* d = batch[i + 2].ev.get().get(); d && !d->fields.empty())
+          __builtin_prefetch(d->fields.data());
+      auto& item = batch[i];
       switch (item.k) {
         case queue_item::kind::event: {
           // The event leaves the queue: the bound counts waiting events, not the one in the hooks.
