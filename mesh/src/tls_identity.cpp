@@ -6,16 +6,22 @@
 #include <sstream>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include "armada/aegis/errc.hpp"
+#include "armada/runtime/thread_exit.hpp"
 
 namespace armada::aegis::detail {
 
 namespace {
+
+// TLS leaves OpenSSL state on the threads that use it: released before an actor thread ends,
+// not by OPENSSL_cleanup at exit while the thread may still be ending (see at_actor_thread_exit).
+[[maybe_unused]] const bool releases_openssl_thread_state = armada::at_actor_thread_exit(&OPENSSL_thread_stop);
 
 template <class T, void (*Free)(T*)>
 struct openssl_delete {

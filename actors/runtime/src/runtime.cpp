@@ -5,14 +5,29 @@
 #include <filesystem>
 
 #include <caf/atom.hpp>
+#include <caf/thread_hook.hpp>
 
 #include "armada/runtime/error.hpp"
+#include "armada/runtime/thread_exit.hpp"
 
 extern char** environ;
 
 namespace armada {
 
+namespace {
+
+/// Releases other libraries' per-thread state before a thread of the actor system reports
+/// its end (see at_actor_thread_exit).
+struct thread_exit_hook : caf::thread_hook {
+  void init(caf::actor_system&) override {}
+  void thread_started() override {}
+  void thread_terminates() override { detail::run_actor_thread_exit(); }
+};
+
+} // namespace
+
 config::config() {
+  add_thread_hook<thread_exit_hook>();
   opt_group{custom_options_, "capitan"}
     .add(capitan_buffer_size, "buffer-size", "default queue bound of a signal (events)")
     .add(capitan_sync, "sync", "deliver inline on the emitting thread");

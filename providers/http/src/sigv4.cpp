@@ -6,13 +6,20 @@
 #include <ctime>
 #include <map>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "armada/runtime/thread_exit.hpp"
+
 namespace armada::herald::aws {
 
 namespace {
+
+// Signing leaves OpenSSL state on the signing thread: released before an actor thread ends,
+// not by OPENSSL_cleanup at exit while the thread may still be ending (see at_actor_thread_exit).
+[[maybe_unused]] const bool releases_openssl_thread_state = armada::at_actor_thread_exit(&OPENSSL_thread_stop);
 
 std::string hex(const unsigned char* data, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -1,4 +1,7 @@
 #include <cstdlib>
+#include <future>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -6,7 +9,9 @@
 
 #include "armada/runtime.hpp"
 #include "armada/runtime/error.hpp"
+#include "armada/runtime/thread_exit.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 using namespace armada;
@@ -174,4 +179,34 @@ TEST(runtime, start_brings_up_an_actor_system_with_the_parsed_configuration) {
   ASSERT_TRUE(rt) << describe(rt.error());
   EXPECT_EQ((*rt)->cfg().capitan_buffer_size, 64);
   EXPECT_GT((*rt)->system().scheduler().num_workers(), 0u);
+}
+
+namespace {
+
+std::mutex exits_mtx;
+std::map<std::thread::id, int> exits; // thread -> calls of note_exit
+
+void note_exit() {
+  std::lock_guard guard{exits_mtx};
+  ++exits[std::this_thread::get_id()];
+}
+
+} // namespace
+
+TEST(at_actor_thread_exit, runs_once_on_a_detached_actors_thread_before_the_actor_system_lets_it_go) {
+  ASSERT_TRUE(at_actor_thread_exit(&note_exit));
+  ASSERT_TRUE(at_actor_thread_exit(&note_exit)); // registered twice: runs once
+  std::promise<std::thread::id> ran_on;
+  {
+    auto rt = runtime::start(std::make_unique<config>());
+    rt->system().spawn<caf::detached>([&ran_on](caf::event_based_actor* self) {
+      ran_on.set_value(std::this_thread::get_id());
+      self->quit();
+    });
+  } // the actor system's destructor waits for its detached threads
+  auto thread = ran_on.get_future().get();
+  std::lock_guard guard{exits_mtx};
+  auto i = exits.find(thread);
+  ASSERT_NE(i, exits.end()) << "the exit functions had not run on the detached actor's thread when the actor system let it go";
+  EXPECT_EQ(i->second, 1);
 }
