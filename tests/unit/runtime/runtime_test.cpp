@@ -199,10 +199,14 @@ TEST(at_actor_thread_exit, runs_once_on_a_detached_actors_thread_before_the_acto
   std::promise<std::thread::id> ran_on;
   {
     auto rt = runtime::start(std::make_unique<config>());
-    rt->system().spawn<caf::detached>([&ran_on](caf::event_based_actor* self) {
-      ran_on.set_value(std::this_thread::get_id());
-      self->quit();
-    });
+    // The promise is passed as an argument: CAF 0.17 dereferences a null argument tuple when a
+    // function-based actor takes none (UBSan).
+    rt->system().spawn<caf::detached>(
+      [](caf::event_based_actor* self, std::promise<std::thread::id>* ran) {
+        ran->set_value(std::this_thread::get_id());
+        self->quit();
+      },
+      &ran_on);
   } // the actor system's destructor waits for its detached threads
   auto thread = ran_on.get_future().get();
   std::lock_guard guard{exits_mtx};
