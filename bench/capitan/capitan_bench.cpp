@@ -1,12 +1,14 @@
 // capitan throughput and cost, with raw CAF in the same run as the baseline.
 //
-//   build/bench/capitan/bench_capitan            # all, then the ratio table
+//   build/bench/capitan/bench_capitan            # all (throughput in 5 rounds), then the ratio table
+//   build/bench/capitan/bench_capitan --rounds=9 # more rounds
 //   build/bench/capitan/bench_capitan --benchmark_filter=sync
 //   ARMADA_SCHEDULER__MAX_THREADS=4 build/bench/capitan/bench_capitan   # workers (default: one per core)
 //
 // Emit → hook throughput counts an event as done when the hook has run (the benchmark waits for
 // the last one), so queueing, the topic actor and the hook call are all inside the figure.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -192,40 +195,80 @@ BENCHMARK(BM_memory_flood_into_a_block_queue)->Iterations(1)->Unit(benchmark::kM
 
 // -- the ratio table ---------------------------------------------------------------------
 
+/// Collects every run's figures, in run order (one entry per round).
 class capturing_reporter : public benchmark::ConsoleReporter {
 public:
-  std::map<std::string, double> items_per_second;
-  std::map<std::string, double> ns_per_item;
+  std::map<std::string, std::vector<double>> items_per_second;
+  std::map<std::string, std::vector<double>> ns_per_item;
   void ReportRuns(const std::vector<Run>& runs) override {
     for (auto& r : runs) {
       if (auto i = r.counters.find("items_per_second"); i != r.counters.end()) {
-        items_per_second[r.benchmark_name()] = i->second.value;
-        ns_per_item[r.benchmark_name()] = r.GetAdjustedRealTime();
+        items_per_second[r.benchmark_name()].push_back(i->second.value);
+        ns_per_item[r.benchmark_name()].push_back(r.GetAdjustedRealTime());
       }
     }
     ConsoleReporter::ReportRuns(runs);
   }
 };
 
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 } // namespace
 
+// Without --benchmark_filter, the throughput and sync benchmarks run in rounds (--rounds=N,
+// default 5): raw CAF, then every capitan row, again and again. Each round's ratio compares figures taken
+// seconds apart, and the table reports the median of those ratios: this machine's throughput
+// drifts by a third for minutes at a time, which a single raw figure taken before all capitan
+// rows turns into a wrong ratio.
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
+  int rounds = 5;
+  bool filtered = false;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a{argv[i]};
+    if (a.substr(0, 9) == "--rounds=") {
+      rounds = std::max(1, std::atoi(argv[i] + 9));
+      continue;
+    }
+    if (a.substr(0, 18) == "--benchmark_filter")
+      filtered = true;
+    args.push_back(argv[i]);
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
   capturing_reporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (filtered) {
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+  } else {
+    for (int r = 0; r < rounds; ++r)
+      benchmark::RunSpecifiedBenchmarks(&reporter, "raw_caf|capitan_emit_|sync");
+    benchmark::RunSpecifiedBenchmarks(&reporter, "memory");
+  }
   auto& ips = reporter.items_per_second;
-  auto raw = ips["BM_raw_caf_anon_send/real_time"];
-  if (raw > 0) {
-    std::printf("\n%-45s %14s %10s\n", "emit -> hook", "msgs/s", "x raw CAF");
-    std::printf("%-45s %14.0f %10.2f\n", "raw CAF anon_send (baseline)", raw, 1.0);
-    for (auto& [name, v] : ips)
-      if (name.find("BM_capitan_emit") == 0)
-        std::printf("%-45s %14.0f %10.2f\n", name.c_str(), v, v / raw);
-    std::printf("target: >= 0.80 x raw CAF\n");
+  const std::string raw_name = "BM_raw_caf_anon_send/real_time";
+  if (auto raw = ips.find(raw_name); raw != ips.end()) {
+    std::printf("\n%-45s %14s %10s %14s\n", "emit -> hook (medians)", "msgs/s", "x raw CAF", "range of x");
+    std::printf("%-45s %14.0f %10.2f\n", "raw CAF anon_send (baseline)", median(raw->second), 1.0);
+    for (auto& [name, v] : ips) {
+      if (name.find("BM_capitan_emit") != 0)
+        continue;
+      std::vector<double> ratios; // per round: capitan / raw of the same round
+      for (std::size_t r = 0; r < v.size() && r < raw->second.size(); ++r)
+        ratios.push_back(v[r] / raw->second[r]);
+      auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+      std::printf("%-45s %14.0f %10.2f %7.2f-%.2f\n", name.c_str(), median(v), median(ratios), *lo, *hi);
+    }
+    std::printf("target: >= 0.80 x raw CAF (%zu round%s)\n", raw->second.size(), raw->second.size() == 1 ? "" : "s");
   }
   for (auto& [name, ns] : reporter.ns_per_item)
     if (name.find("sync") != std::string::npos)
-      std::printf("%-45s %10.1f ns/emit (target < 100 ns)\n", name.c_str(), ns);
+      std::printf("%-45s %10.1f ns/emit (median; target < 100 ns)\n", name.c_str(), median(ns));
   rt.reset();
   benchmark::Shutdown();
 }

@@ -82,8 +82,7 @@ void signal_state::record_schema(const event& e) {
 std::shared_ptr<event::data> reusable_block(event& e) {
   // Only blocks that emit made (mutable) get here. A hook that kept the event holds a
   // reference: then the block is freed when the last holder lets go.
-  auto d = std::const_pointer_cast<event::data>(e.get());
-  e = event{};
+  auto d = std::const_pointer_cast<event::data>(std::move(e).release()); // no count change
   if (d.use_count() != 1)
     return nullptr;
   d->fields.clear(); // the vector keeps its buffer

@@ -89,6 +89,9 @@ public:
 
   const std::shared_ptr<const data>& get() const { return data_; }
 
+  /// Takes the data out (no reference count change), leaving this event empty.
+  std::shared_ptr<const data> release() && { return std::move(data_); }
+
 private:
   std::shared_ptr<const data> data_;
 };
