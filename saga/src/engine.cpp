@@ -275,9 +275,24 @@ void engine::close() {
         actors.push_back(r.actor);
     active.clear();
   });
-  for (auto& a : actors)
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(hk, caf::exit_reason::user_shutdown);
+  if (hk)
+    actors.push_back(hk);
+  // Waits until they are gone: a saga actor in the middle of a handler still uses the capitan
+  // instance, the store and the clock this engine was given, which the caller may destroy as
+  // soon as close returns (an emit into a destroyed instance, ASan in CI). Bounded: a handler
+  // stuck in a store call must not hang the caller forever.
+  caf::scoped_actor self{sys_};
+  for (auto& a : actors) {
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  for (std::size_t gone = 0; gone < actors.size();) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      break;
+    self->receive([&](caf::down_msg&) { ++gone; }, caf::after(left) >> [] {});
+  }
 }
 
 caf::error engine::add_definition(std::shared_ptr<detail::definition_base> def) {

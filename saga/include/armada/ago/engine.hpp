@@ -179,8 +179,10 @@ public:
   saga_store& store();
   caf::actor_system& system() const { return sys_; }
 
-  /// Stops the lease renewal and recovery timers and every saga actor (sagas stay in the log).
-  /// Idempotent.
+  /// Stops the lease renewal and recovery timers and every saga actor (sagas stay in the log),
+  /// and waits until those actors are gone (at most 10 s): after it returns, nothing of this
+  /// engine uses its capitan instance, store or clock. Idempotent. Do not call it from a saga
+  /// step (it would wait for the step's own actor).
   void close();
 
 private:
