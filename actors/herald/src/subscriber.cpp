@@ -1,6 +1,9 @@
 #include "armada/herald/subscriber.hpp"
 
+#include <algorithm>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -15,9 +18,18 @@ namespace armada::herald {
 namespace {
 
 struct in_flight_entry {
+  in_flight_entry(message&& m, subscription_actor s, std::chrono::steady_clock::time_point t)
+    : msg(std::move(m)), sub(std::move(s)), started(t) {}
   message msg;
   subscription_actor sub;
   std::chrono::steady_clock::time_point started;
+};
+
+/// Handled messages waiting for their ack, per subscription (usually one): sent back in one
+/// message, the vector as it is.
+struct pending_group {
+  subscription_actor sub;
+  std::vector<message> done;
 };
 
 struct subscriber_actor_state {
@@ -26,11 +38,18 @@ struct subscriber_actor_state {
   subscriber_options opts;
   async_handler handler;
   subscriber_state st;
-  std::unordered_map<std::string, in_flight_entry> in_flight;
+  // Messages being handled, by delivery number. A completion names its delivery, not the
+  // message id: a late or second call can never settle a redelivery of the same message.
+  std::unordered_map<std::uint64_t, in_flight_entry> in_flight;
+  // The ids of the messages in `in_flight` (views of their `msg.id`: a node never moves).
+  std::unordered_set<std::string_view> in_flight_ids;
+  std::uint64_t next_delivery = 1;
   // Acks collected while the mailbox has work; sent in one message per subscription (the
   // messages go back to their subscription with the ack).
-  std::vector<std::pair<subscription_actor, message>> pending_acks;
+  std::vector<pending_group> pending_acks;
+  std::size_t pending_count = 0;
   bool flush_scheduled = false;
+  std::vector<std::pair<std::uint64_t, caf::error>> inline_buffer; // reused by each batch
   static inline const char* name = "herald.subscriber";
 };
 
@@ -45,13 +64,17 @@ void report(subscriber_actor_state& s, errc code, const std::string& op, const m
                        signals::message_id(m.id), signals::detail(text));
 }
 
-/// Counts the handling time of in-flight entry `i` and drops it.
-void finish(subscriber_pointer self, std::unordered_map<std::string, in_flight_entry>::iterator i) {
+/// Counts the handling time of in-flight entry `i` and takes it out.
+in_flight_entry finish(subscriber_pointer self,
+                       std::unordered_map<std::uint64_t, in_flight_entry>::iterator i) {
   auto& s = self->state;
   s.st.handle_latency.add(std::chrono::duration<double, std::micro>(
                             std::chrono::steady_clock::now() - i->second.started).count());
+  s.in_flight_ids.erase(std::string_view{i->second.msg.id});
+  auto entry = std::move(i->second);
   s.in_flight.erase(i);
   s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
+  return entry;
 }
 
 std::chrono::milliseconds redelivery_delay(const subscriber_options& o, std::uint32_t attempt) {
@@ -100,48 +123,55 @@ void dead_letter(subscriber_pointer self, in_flight_entry e, const caf::error& e
 void flush_acks(subscriber_pointer self) {
   auto& s = self->state;
   s.flush_scheduled = false;
-  if (s.pending_acks.empty())
+  if (s.pending_count == 0)
     return;
-  // Usually one subscription; group ids per subscription anyway.
-  while (!s.pending_acks.empty()) {
-    auto sub = s.pending_acks.front().first;
-    std::vector<message> done;
-    done.reserve(s.pending_acks.size());
-    std::vector<std::pair<subscription_actor, message>> rest;
-    for (auto& [sa, m] : s.pending_acks)
-      if (sa == sub)
-        done.push_back(std::move(m));
-      else
-        rest.emplace_back(sa, std::move(m));
-    self->send(sub, ack_atom::value, std::move(done));
-    s.pending_acks = std::move(rest);
+  for (auto& g : s.pending_acks)
+    if (!g.done.empty()) {
+      self->send(g.sub, ack_atom::value, std::move(g.done));
+      g.done = {};
+      g.done.reserve(256);
+    }
+  s.pending_count = 0;
+  if (s.pending_acks.size() > 1) // a subscription seen once does not stay forever
+    std::erase_if(s.pending_acks, [](const pending_group& g) { return g.done.empty(); });
+}
+
+void queue_ack(subscriber_pointer self, in_flight_entry&& entry) {
+  auto& s = self->state;
+  auto g = std::find_if(s.pending_acks.begin(), s.pending_acks.end(),
+                        [&](const pending_group& x) { return x.sub == entry.sub; });
+  if (g == s.pending_acks.end()) {
+    s.pending_acks.push_back(pending_group{std::move(entry.sub), {}});
+    g = std::prev(s.pending_acks.end());
+    g->done.reserve(256);
+  }
+  g->done.push_back(std::move(entry.msg));
+  ++s.pending_count;
+  ++s.st.acked;
+  if (s.pending_count >= 256)
+    flush_acks(self);
+  else if (!s.flush_scheduled) {
+    s.flush_scheduled = true;
+    self->send(self, flush_atom::value); // after what is already in the mailbox
   }
 }
 
 /// Outcomes reported synchronously by a handler while the subscriber actor is inside it:
 /// handled right after the handler returns, without a message round trip.
 struct inline_outcomes {
-  const void* owner = nullptr;
-  std::vector<std::pair<std::string, caf::error>> outcomes;
+  const caf::abstract_actor* owner = nullptr;
+  std::vector<std::pair<std::uint64_t, caf::error>> outcomes;
 };
 thread_local inline_outcomes* current_inline = nullptr;
 
-void complete(subscriber_pointer self, const std::string& id, caf::error err) {
+void complete(subscriber_pointer self, std::uint64_t delivery, caf::error err) {
   auto& s = self->state;
-  auto i = s.in_flight.find(id);
+  auto i = s.in_flight.find(delivery);
   if (i == s.in_flight.end())
-    return;
-  auto entry = std::move(i->second);
-  finish(self, i);
+    return; // reported twice, or after close
+  auto entry = finish(self, i);
   if (!err) {
-    s.pending_acks.emplace_back(std::move(entry.sub), std::move(entry.msg));
-    ++s.st.acked;
-    if (s.pending_acks.size() >= 256)
-      flush_acks(self);
-    else if (!s.flush_scheduled) {
-      s.flush_scheduled = true;
-      self->send(self, flush_atom::value); // after what is already in the mailbox
-    }
+    queue_ack(self, std::move(entry));
     return;
   }
   auto code = code_of(err);
@@ -157,31 +187,37 @@ void complete(subscriber_pointer self, const std::string& id, caf::error err) {
   self->send(entry.sub, nack_atom::value, std::move(entry.msg), delay);
 }
 
-void handle_one(subscriber_pointer self, message m, const subscription_actor& sub) {
+/// The completion of delivery `delivery`: inline while the subscriber runs the handler, a
+/// message to the subscriber otherwise. A second call finds nothing to settle.
+completion make_completion(subscriber_pointer self, std::uint64_t delivery) {
+  auto me = caf::actor_cast<subscriber_actor>(self);
+  return [me, delivery](caf::error err) {
+    if (current_inline != nullptr && current_inline->owner == caf::actor_cast<caf::abstract_actor*>(me)) {
+      current_inline->outcomes.emplace_back(delivery, std::move(err));
+      return;
+    }
+    caf::anon_send(me, done_atom::value, delivery, std::move(err));
+  };
+}
+
+void handle_one(subscriber_pointer self, message&& m, const subscription_actor& sub) {
   auto& s = self->state;
   ++s.st.received;
-  auto id = m.id;
-  auto [it, fresh] = s.in_flight.emplace(id, in_flight_entry{std::move(m), sub, std::chrono::steady_clock::now()});
-  if (!fresh) { // a duplicate of a message already being handled: that one settles it
+  if (s.in_flight_ids.count(std::string_view{m.id}) != 0) {
+    // a duplicate of a message already being handled: that one settles it
     self->send(sub, done_atom::value, std::size_t{1});
     return;
   }
+  auto delivery = s.next_delivery++;
+  auto it = s.in_flight
+              .emplace(std::piecewise_construct, std::forward_as_tuple(delivery),
+                       std::forward_as_tuple(std::move(m), sub, std::chrono::steady_clock::now()))
+              .first;
+  auto& msg = it->second.msg;
+  s.in_flight_ids.insert(std::string_view{msg.id});
   s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-  auto me = caf::actor_cast<subscriber_actor>(self);
-  auto once = std::make_shared<std::atomic<bool>>(false);
-  const void* owner = &s;
-  completion done = [me, id, once, owner](caf::error err) {
-    if (once->exchange(true))
-      return;
-    if (current_inline != nullptr && current_inline->owner == owner) {
-      current_inline->outcomes.emplace_back(id, std::move(err));
-      return;
-    }
-    caf::anon_send(me, done_atom::value, id, std::move(err));
-  };
-  auto& msg = it->second.msg; // clang before 16 cannot capture a structured binding (the fuzz build)
-  if (auto err = invoke_handler([&] { s.handler(msg, done); }))
-    done(std::move(err)); // an async handler that threw before reporting
+  if (auto err = invoke_handler([&] { s.handler(msg, make_completion(self, delivery)); }))
+    make_completion(self, delivery)(std::move(err)); // an async handler that threw before reporting
 }
 
 subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, connection_actor conn,
@@ -196,13 +232,16 @@ subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, con
   s.st.topic = std::move(topic);
   return {
     [=](deliver_atom, std::vector<message>& batch, subscription_actor& sub) {
-      inline_outcomes sync{&self->state, {}};
+      inline_outcomes sync{caf::actor_cast<caf::abstract_actor*>(self),
+                           std::move(self->state.inline_buffer)};
       current_inline = &sync;
       for (auto& m : batch)
         handle_one(self, std::move(m), sub);
       current_inline = nullptr;
-      for (auto& [id, err] : sync.outcomes)
-        complete(self, id, std::move(err));
+      for (auto& [delivery, err] : sync.outcomes)
+        complete(self, delivery, std::move(err));
+      sync.outcomes.clear();
+      self->state.inline_buffer = std::move(sync.outcomes);
     },
     [=](flush_atom) { flush_acks(self); },
     [=](fetch_failed_atom, caf::error& err) {
@@ -213,7 +252,7 @@ subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, con
                              signals::operation("fetch"), signals::topic(s.st.topic),
                              signals::detail(armada::describe(err)));
     },
-    [=](done_atom, std::string& id, caf::error& err) { complete(self, id, std::move(err)); },
+    [=](done_atom, std::uint64_t delivery, caf::error& err) { complete(self, delivery, std::move(err)); },
     [=](close_atom) {
       flush_acks(self);
       self->quit();

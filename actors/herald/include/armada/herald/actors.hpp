@@ -157,7 +157,7 @@ using subscriber_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, std::vector<message>, subscription_actor>,
   caf::reacts_to<fetch_failed_atom, caf::error>,
   caf::reacts_to<flush_atom>,
-  caf::reacts_to<done_atom, std::string, caf::error>, // message id, handler outcome
+  caf::reacts_to<done_atom, std::uint64_t, caf::error>, // delivery number, handler outcome
   caf::replies_to<close_atom>::with<bool>,
   caf::replies_to<get_state_atom>::with<subscriber_state>>;
 
