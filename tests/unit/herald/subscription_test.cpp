@@ -174,3 +174,47 @@ TEST(herald_subscriber, concurrency_runs_handlers_in_parallel_and_keeps_per_key_
   sub->close();
   conn->close();
 }
+
+TEST(herald_subscriber, a_completion_called_again_settles_nothing_not_even_the_redelivery_of_its_message) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto conn = herald::memory::connect(rt->system(), "memory://completion-twice");
+  ASSERT_TRUE(conn);
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<std::pair<std::uint32_t, herald::completion>> deliveries; // attempt, its completion
+  herald::subscriber_options opts;
+  opts.redelivery_base = 1ms;
+  auto sub = herald::subscribe(*conn, "twice", [&](const herald::message& m, herald::completion done) {
+    std::lock_guard lock{mtx};
+    deliveries.emplace_back(m.attempt, std::move(done));
+    cv.notify_all();
+  }, opts);
+  ASSERT_TRUE(sub) << describe(sub.error());
+  ASSERT_TRUE(conn->publish(herald::testing::make_message("twice", "x")));
+  auto wait_for = [&](std::size_t n) {
+    std::unique_lock lock{mtx};
+    return cv.wait_for(lock, 10s, [&] { return deliveries.size() >= n; });
+  };
+  ASSERT_TRUE(wait_for(1));
+  auto first = deliveries[0].second;
+  first(herald::make_error(herald::errc::nack, "try again"));
+  ASSERT_TRUE(wait_for(2)) << "the nacked message was not redelivered";
+  EXPECT_EQ(deliveries[1].first, 2u);
+  // The first delivery's completion again, now with success: its delivery is settled already.
+  // It must not ack the redelivery still being handled (state() is answered after it).
+  first(caf::none);
+  auto st = sub->state();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->acked, 0u);
+  EXPECT_EQ(st->nacked, 1u);
+  EXPECT_EQ(st->in_flight, 1);
+  auto second = deliveries[1].second;
+  second(caf::none);
+  second(caf::none);
+  st = sub->state();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->acked, 1u) << "acked once, whatever the number of calls";
+  EXPECT_EQ(st->in_flight, 0);
+  sub->close();
+  conn->close();
+}
