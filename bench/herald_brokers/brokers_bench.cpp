@@ -4,14 +4,18 @@
 // `scripts/servers up` (KAFKA_URL, AMQP_URL, REDIS_URL, NATS_URL in build/servers.env); a
 // provider whose server is missing is skipped, with the reason.
 //
-//   scripts/servers run -- build/bench/herald_brokers/bench_herald_brokers [N [SIZES [PROVIDERS]]]
-//   (default 20000 16,64,256 kafka,amqp,redis,nats,jetstream)
+//   scripts/servers run -- build/bench/herald_brokers/bench_herald_brokers [--rounds=R] [N [SIZES [PROVIDERS]]]
+//   (default 20000 16,64,256 kafka,amqp,redis,nats,jetstream, one round). With R rounds, each
+//   round runs the raw client then herald on fresh topics; the medians and the median per-round
+//   ratio with its range are printed.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "armada/herald.hpp"
@@ -34,6 +38,12 @@ using bench::row;
 using bench::run_herald;
 
 int main(int argc, char** argv) {
+  std::size_t rounds = 1;
+  if (argc > 1 && std::string_view{argv[1]}.starts_with("--rounds=")) {
+    rounds = std::max<std::size_t>(1, std::strtoul(argv[1] + 9, nullptr, 10));
+    --argc;
+    ++argv;
+  }
   std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 20000;
   auto sizes = bench::size_list(argc > 2 ? argv[2] : "16,64,256");
   std::string providers = argc > 3 ? argv[3] : "kafka,amqp,redis,nats,jetstream";
@@ -47,8 +57,13 @@ int main(int argc, char** argv) {
   auto wanted = [&](const char* name) { return chosen.contains(name); };
   auto servers = testing::servers::load();
   auto rt = bench::start_runtime();
-  std::printf("N = %zu per run\n%-16s %6s %12s %12s %10s %10s\n", n, "client", "bytes", "publish/s", "consume/s",
-              "pub x raw", "sub x raw");
+  if (rounds == 1)
+    std::printf("N = %zu per run\n%-16s %6s %12s %12s %10s %10s\n", n, "client", "bytes", "publish/s", "consume/s",
+                "pub x raw", "sub x raw");
+  else
+    std::printf("N = %zu per run, %zu rounds (medians; ratio: median of the rounds' ratios, range)\n"
+                "%-16s %6s %12s %12s %18s %18s\n",
+                n, rounds, "client", "bytes", "publish/s", "consume/s", "pub x raw", "sub x raw");
   auto run_id = uuid::random().to_string().substr(0, 8);
   auto& sys = rt->system();
 
@@ -116,17 +131,26 @@ int main(int argc, char** argv) {
       continue;
     }
     for (std::size_t size : sizes) {
-      auto raw = p.raw(*url, size);
-      auto conn = p.connect(*url, size);
-      if (!conn) {
-        std::fprintf(stderr, "%s\n", describe(conn.error()).c_str());
-        return 1;
+      std::vector<bench::figures> raws, heralds;
+      for (std::size_t r = 0; r < rounds; ++r) {
+        run_id = uuid::random().to_string().substr(0, 8); // fresh topics, streams and groups
+        raws.push_back(p.raw(*url, size));
+        auto conn = p.connect(*url, size);
+        if (!conn) {
+          std::fprintf(stderr, "%s\n", describe(conn.error()).c_str());
+          return 1;
+        }
+        heralds.push_back(p.subscribed_first ? bench::run_herald_subscribed_first(*conn, p.topic(size), n, size)
+                                             : run_herald(*conn, p.topic(size), n, size));
+        conn->close();
       }
-      auto f = p.subscribed_first ? bench::run_herald_subscribed_first(*conn, p.topic(size), n, size)
-                                  : run_herald(*conn, p.topic(size), n, size);
-      row(p.raw_name, size, raw, nullptr);
-      row(("herald " + std::string{p.name}).c_str(), size, f, &raw);
-      conn->close();
+      auto name = "herald " + std::string{p.name};
+      if (rounds == 1) {
+        row(p.raw_name, size, raws[0], nullptr);
+        row(name.c_str(), size, heralds[0], &raws[0]);
+      } else {
+        bench::median_rows(p.raw_name, name.c_str(), size, raws, heralds);
+      }
     }
   }
   std::printf("targets: herald >= 0.8x raw; Watermill (16 CPUs) publish/consume msgs/s: Kafka 44 090 / 108 285, "

@@ -1,5 +1,6 @@
 #include "herald_run.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -142,6 +143,51 @@ void row(const char* name, std::size_t size, const figures& f, const figures* ra
   else
     std::printf("%-16s %6zu %12.0f %12.0f %10.2f %10.2f\n", name, size, f.publish, f.consume, f.publish / raw->publish,
                 f.consume / raw->consume);
+  std::fflush(stdout);
+}
+
+namespace {
+
+double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  auto n = xs.size();
+  return n == 0 ? 0 : n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
+}
+
+template <class F>
+std::vector<double> each(const std::vector<figures>& fs, F f) {
+  std::vector<double> out;
+  for (auto& x : fs)
+    out.push_back(f(x));
+  return out;
+}
+
+std::string ratio_cell(std::vector<double> ratios) {
+  auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f (%.2f-%.2f)", median(ratios), *lo, *hi);
+  return buf;
+}
+
+} // namespace
+
+void median_rows(const char* raw_name, const char* herald_name, std::size_t size, const std::vector<figures>& raw,
+                 const std::vector<figures>& herald) {
+  auto rounds = std::min(raw.size(), herald.size());
+  if (rounds == 0)
+    return;
+  std::vector<double> pub, sub;
+  for (std::size_t i = 0; i < rounds; ++i) {
+    pub.push_back(herald[i].publish / raw[i].publish);
+    sub.push_back(herald[i].consume / raw[i].consume);
+  }
+  std::printf("%-16s %6zu %12.0f %12.0f %18s %18s\n", raw_name, size,
+              median(each(raw, [](auto& f) { return f.publish; })),
+              median(each(raw, [](auto& f) { return f.consume; })), "1.00", "1.00");
+  std::printf("%-16s %6zu %12.0f %12.0f %18s %18s\n", herald_name, size,
+              median(each(herald, [](auto& f) { return f.publish; })),
+              median(each(herald, [](auto& f) { return f.consume; })), ratio_cell(pub).c_str(),
+              ratio_cell(sub).c_str());
   std::fflush(stdout);
 }
 

@@ -45,4 +45,11 @@ figures run_herald_subscribed_first(herald::connection& conn, const std::string&
 /// Prints `name size publish/s consume/s pub-ratio sub-ratio` (ratio 1.00 without `raw`).
 void row(const char* name, std::size_t size, const figures& f, const figures* raw);
 
+/// Rounds of the raw client and herald run one after the other (raw[i] and herald[i] are round
+/// i): prints each one's medians, and the median of the per-round ratios with their range (this
+/// machine drifts by 2x within minutes: one raw figure against one herald figure taken a minute
+/// apart says little).
+void median_rows(const char* raw_name, const char* herald_name, std::size_t size, const std::vector<figures>& raw,
+                 const std::vector<figures>& herald);
+
 } // namespace armada::bench
