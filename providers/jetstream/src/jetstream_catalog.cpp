@@ -58,6 +58,9 @@ caf::expected<settings> settings::from(const properties& props) {
     return fail("property 'ack-wait' must be > 0 ms");
   s.max_age = props.millis("max-age");
   s.duplicate_window = props.millis("duplicate-window");
+  s.max_ack_pending = props.integer("max-ack-pending");
+  if (s.max_ack_pending == 0 || s.max_ack_pending < -1)
+    return fail("property 'max-ack-pending' must be -1 (no limit) or >= 1, got " + std::to_string(s.max_ack_pending));
   return s;
 }
 
@@ -120,14 +123,20 @@ void catalog::forget(const std::string& stream) {
   known_.erase(stream);
 }
 
-caf::error catalog::ensure_consumer(const std::string& stream, const std::string& durable,
-                                    const std::string& subject) {
+caf::expected<std::int64_t> catalog::ensure_consumer(const std::string& stream, const std::string& durable,
+                                                     const std::string& subject) {
+  // The server's 0 means its default (1000): what it enforces either way.
+  auto limit_of = [](const jsConsumerInfo* info) -> std::int64_t {
+    auto limit = info != nullptr && info->Config != nullptr ? info->Config->MaxAckPending : 0;
+    return limit == 0 ? 1000 : limit;
+  };
   jsConsumerInfo* info = nullptr;
   jsErrCode jerr{};
   auto s = js_GetConsumerInfo(&info, js_, stream.c_str(), durable.c_str(), nullptr, &jerr);
   if (s == NATS_OK) {
+    auto limit = limit_of(info);
     jsConsumerInfo_Destroy(info);
-    return caf::none;
+    return limit;
   }
   if (s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
     return js_error("cannot look up consumer '" + durable + "' of stream '" + stream + "' on " + address_, s, jerr);
@@ -138,17 +147,19 @@ caf::error catalog::ensure_consumer(const std::string& stream, const std::string
   cfg.AckPolicy = js_AckExplicit;
   cfg.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(settings_.ack_wait).count();
   cfg.MaxDeliver = settings_.max_deliver;
+  cfg.MaxAckPending = settings_.max_ack_pending;
   cfg.FilterSubject = subject.c_str();
   cfg.Replicas = settings_.replicas;
   cfg.MemoryStorage = settings_.storage == js_MemoryStorage;
   jerr = {};
   s = js_AddConsumer(&info, js_, stream.c_str(), &cfg, nullptr, &jerr);
   if (s == NATS_OK) {
+    auto limit = limit_of(info);
     jsConsumerInfo_Destroy(info);
-    return caf::none;
+    return limit;
   }
   if (jerr == JSConsumerNameExistErr || jerr == JSConsumerExistingActiveErr)
-    return caf::none; // created concurrently
+    return ensure_consumer(stream, durable, subject); // created concurrently: read it back
   return js_error("cannot create consumer '" + durable + "' of stream '" + stream + "' on " + address_, s, jerr);
 }
 

@@ -29,6 +29,7 @@ struct settings {
   std::chrono::milliseconds ack_wait{30000};
   std::chrono::milliseconds max_age{0};
   std::chrono::milliseconds duplicate_window{120000};
+  std::int64_t max_ack_pending = 20000;
 
   /// Reads and validates the jetstream properties; an error names the property and the fix.
   static caf::expected<settings> from(const properties& props);
@@ -54,9 +55,10 @@ public:
   void forget(const std::string& stream);
 
   /// The durable pull consumer `durable` on `stream` for `subject`, created if missing (an
-  /// existing consumer keeps its configuration).
-  caf::error ensure_consumer(const std::string& stream, const std::string& durable,
-                             const std::string& subject);
+  /// existing consumer keeps its configuration). Returns the consumer's MaxAckPending: the
+  /// messages the server hands out unacked, at most, to all its members (-1: no limit).
+  caf::expected<std::int64_t> ensure_consumer(const std::string& stream, const std::string& durable,
+                                              const std::string& subject);
 
   const settings& config() const { return settings_; }
 

@@ -139,9 +139,10 @@ public:
     if (!stream)
       return stream.error();
     auto durable = durable_name(opts.group);
-    if (auto err = catalog_.ensure_consumer(*stream, durable, *subject))
-      return err;
-    auto sub = jetstream_subscription::make(client_, *stream, durable, topic);
+    auto max_ack_pending = catalog_.ensure_consumer(*stream, durable, *subject);
+    if (!max_ack_pending)
+      return std::move(max_ack_pending.error());
+    auto sub = jetstream_subscription::make(client_, *stream, durable, topic, *max_ack_pending);
     if (!sub)
       return std::move(sub.error());
     return std::unique_ptr<subscription_driver>{std::move(*sub)};
@@ -198,6 +199,9 @@ const std::vector<property_spec>& property_specs() {
       {"max-age", k::milliseconds, "0", "messages older than this are removed (0: kept)"},
       {"duplicate-window", k::milliseconds, "120000",
        "publishes with the same message id within this window are stored once"},
+      {"max-ack-pending", k::integer, "20000",
+       "MaxAckPending of a consumer herald creates: messages handed out unacked to all members of "
+       "a group, at most (-1: no limit); keep it above the members' prefetch together"},
     });
     return all;
   }();

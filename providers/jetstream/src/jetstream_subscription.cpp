@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "armada/herald/errc.hpp"
 #include "jetstream_catalog.hpp"
@@ -35,7 +36,7 @@ std::string description_of(natsMsg* msg) {
 
 caf::expected<std::unique_ptr<jetstream_subscription>>
 jetstream_subscription::make(std::shared_ptr<nats::client> c, const std::string& stream, const std::string& durable,
-                             std::string topic) {
+                             std::string topic, std::int64_t max_ack_pending) {
   natsInbox* inbox = nullptr;
   if (auto s = natsInbox_Create(&inbox); s != NATS_OK)
     return nats::status_error(provider_name, "cannot make an inbox for '" + topic + "'", s);
@@ -47,19 +48,20 @@ jetstream_subscription::make(std::shared_ptr<nats::client> c, const std::string&
   // Everything the server sends to this inbox is ours to settle: never drop it as a slow consumer.
   natsSubscription_SetPendingLimits(sub, -1, -1);
   return std::unique_ptr<jetstream_subscription>{
-    new jetstream_subscription(std::move(c), stream, durable, std::move(name), sub, std::move(topic))};
+    new jetstream_subscription(std::move(c), stream, durable, std::move(name), sub, std::move(topic), max_ack_pending)};
 }
 
 jetstream_subscription::jetstream_subscription(std::shared_ptr<nats::client> c, std::string stream,
                                                std::string durable, std::string inbox, natsSubscription* sub,
-                                               std::string topic)
+                                               std::string topic, std::int64_t max_ack_pending)
   : client_(std::move(c))
   , stream_(std::move(stream))
   , durable_(std::move(durable))
   , next_subject_("$JS.API.CONSUMER.MSG.NEXT." + stream_ + "." + durable_)
   , inbox_(std::move(inbox))
   , sub_(sub)
-  , topic_(std::move(topic)) {}
+  , topic_(std::move(topic))
+  , max_ack_pending_(max_ack_pending) {}
 
 jetstream_subscription::~jetstream_subscription() {
   close();
@@ -98,10 +100,29 @@ caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t ma
   }
   if (out.size() == max)
     return out;
+  // The consumer hands out at most MaxAckPending unacked messages. A request for more than this
+  // subscription can still get would wait out its expiry while the acks that make room wait
+  // behind this fetch in the subscription actor's mailbox (it stalled every batch of a
+  // prefetch above the server's default of 1000).
+  auto room = max - out.size();
+  if (max_ack_pending_ > 0) {
+    std::size_t held = 0;
+    {
+      std::lock_guard guard{mtx_};
+      held = held_.size();
+    }
+    auto limit = static_cast<std::size_t>(max_ack_pending_);
+    room = std::min(room, held < limit ? limit - held : 0);
+    if (room == 0) {
+      if (out.empty()) // nothing can come before an ack: a short pause, then the acks' turn
+        std::this_thread::sleep_for(std::min(wait, milliseconds{2}));
+      return out;
+    }
+  }
   // One pull request for the rest. With messages in hand, take only what the server has now.
   auto expires = out.empty() ? std::max(wait, milliseconds{1}) : milliseconds{1};
   auto reply = inbox_ + "." + std::to_string(++requests_);
-  auto body = "{\"batch\":" + std::to_string(max - out.size()) + ",\"expires\":"
+  auto body = "{\"batch\":" + std::to_string(room) + ",\"expires\":"
               + std::to_string(duration_cast<nanoseconds>(expires).count()) + "}";
   if (auto s = natsConnection_PublishRequestString(client_->connection(), next_subject_.c_str(), reply.c_str(),
                                                    body.c_str());

@@ -23,9 +23,11 @@ namespace armada::herald::jetstream {
 /// arrived unread, so another subscriber of the group gets it at once.
 class jetstream_subscription final : public subscription_driver {
 public:
-  /// Subscribes to a fresh inbox for the answers of consumer `durable` of `stream`.
+  /// Subscribes to a fresh inbox for the answers of consumer `durable` of `stream`, whose
+  /// MaxAckPending is `max_ack_pending` (-1: no limit).
   static caf::expected<std::unique_ptr<jetstream_subscription>>
-  make(std::shared_ptr<nats::client> c, const std::string& stream, const std::string& durable, std::string topic);
+  make(std::shared_ptr<nats::client> c, const std::string& stream, const std::string& durable, std::string topic,
+       std::int64_t max_ack_pending);
   ~jetstream_subscription() override;
 
   caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override;
@@ -36,7 +38,7 @@ public:
 
 private:
   jetstream_subscription(std::shared_ptr<nats::client> c, std::string stream, std::string durable, std::string inbox,
-                         natsSubscription* sub, std::string topic);
+                         natsSubscription* sub, std::string topic, std::int64_t max_ack_pending);
   /// An error when the durable consumer is gone: a pull request to a missing consumer is not
   /// answered at all, where a live one answers an expired request with a 408.
   caf::error check_consumer();
@@ -56,6 +58,7 @@ private:
   natsSubscription* sub_;    // on <inbox>.*
   std::uint64_t requests_ = 0;
   std::string topic_;
+  std::int64_t max_ack_pending_; // the consumer's; -1: no limit
   std::mutex mtx_;
   std::map<std::string, nats::msg_ptr> held_; // fetched, not yet acked / nacked; by broker position
   std::map<std::string, std::uint32_t> nacked_; // attempt of each message nacked and not seen since

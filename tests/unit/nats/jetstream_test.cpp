@@ -253,3 +253,71 @@ TEST(jetstream_provider, nothing_is_lost_when_a_subscription_closes_with_message
   }
   EXPECT_EQ(ids, (std::set<std::string>{"u-0", "b-0", "b-1"}));
 }
+
+TEST(jetstream_provider, a_consumer_herald_creates_has_the_max_ack_pending_of_the_url) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_&max-ack-pending=7");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("acklimit");
+  auto r = (*drv)->publish(msg(topic, "l-1"));
+  ASSERT_TRUE(r) << describe(r.error());
+  auto sub = (*drv)->subscribe(topic, {.group = "limited"});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  natsConnection* nc = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  jsConsumerInfo* info = nullptr;
+  auto stream = r->broker.substr(0, r->broker.find(':'));
+  ASSERT_EQ(js_GetConsumerInfo(&info, js, stream.c_str(), "limited", nullptr, nullptr), NATS_OK);
+  EXPECT_EQ(info->Config->MaxAckPending, 7);
+  jsConsumerInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  (*sub)->close();
+}
+
+TEST(jetstream_provider, a_fetch_asks_only_for_what_the_consumer_still_hands_out) {
+  ARMADA_NATS_OR_SKIP(addr);
+  // An existing consumer (made elsewhere) with MaxAckPending 5: herald keeps its configuration.
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("held");
+  auto r = (*drv)->publish_batch(numbered(topic, 12));
+  ASSERT_TRUE(r) << describe(r.error());
+  auto stream = r->front().broker.substr(0, r->front().broker.find(':'));
+  natsConnection* nc = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  jsConsumerConfig cfg;
+  jsConsumerConfig_Init(&cfg);
+  cfg.Durable = "five";
+  cfg.AckPolicy = js_AckExplicit;
+  cfg.MaxAckPending = 5;
+  jsConsumerInfo* info = nullptr;
+  ASSERT_EQ(js_AddConsumer(&info, js, stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
+  jsConsumerInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+
+  auto sub = (*drv)->subscribe(topic, {.group = "five"});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  auto got = (*sub)->fetch(64, 5s);
+  ASSERT_TRUE(got) << describe(got.error());
+  ASSERT_EQ(got->size(), 5u) << "the server hands out 5 unacked messages, at most";
+  // Holding 5, nothing can come before an ack: the fetch does not wait out its 5 s for it (a
+  // pull request would, and the acks that make room would wait behind it).
+  auto start = std::chrono::steady_clock::now();
+  auto none = (*sub)->fetch(64, 5s);
+  ASSERT_TRUE(none) << describe(none.error());
+  EXPECT_TRUE(none->empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_FALSE((*sub)->ack_batch(*got));
+  auto next = (*sub)->fetch(64, 5s);
+  ASSERT_TRUE(next) << describe(next.error());
+  ASSERT_EQ(next->size(), 5u);
+  EXPECT_EQ(next->front().id, "b-5");
+  EXPECT_FALSE((*sub)->ack_batch(*next));
+  (*sub)->close();
+}

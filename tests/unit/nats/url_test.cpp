@@ -40,6 +40,8 @@ TEST(nats_url, a_property_of_the_wrong_type_or_range_is_an_error_that_names_it) 
   EXPECT_TRUE(contains(err, "'storage'") && contains(err, "file")) << err;
   err = config_error(herald::jetstream::make_driver("jetstream://127.0.0.1:4222?max-deliver=0"));
   EXPECT_TRUE(contains(err, "'max-deliver'")) << err;
+  err = config_error(herald::jetstream::make_driver("jetstream://127.0.0.1:4222?max-ack-pending=0"));
+  EXPECT_TRUE(contains(err, "'max-ack-pending'")) << err;
   err = config_error(herald::jetstream::make_driver("jetstream://127.0.0.1:4222?replicas=0"));
   EXPECT_TRUE(contains(err, "'replicas'")) << err;
   err = config_error(herald::jetstream::make_driver("jetstream://127.0.0.1:4222?stream-prefix=a.b"));
