@@ -36,6 +36,26 @@ std::vector<herald::message> numbered(const std::string& topic, int n) {
   return ms;
 }
 
+/// A JetStream context of its own (not herald's), to look at or change what the server holds.
+class raw_js {
+public:
+  explicit raw_js(const std::string& addr) {
+    if (natsConnection_ConnectTo(&nc_, ("nats://" + addr).c_str()) == NATS_OK)
+      natsConnection_JetStream(&js_, nc_, nullptr);
+  }
+  ~raw_js() {
+    jsCtx_Destroy(js_);
+    natsConnection_Destroy(nc_);
+  }
+  raw_js(const raw_js&) = delete;
+  raw_js& operator=(const raw_js&) = delete;
+  jsCtx* get() const { return js_; }
+
+private:
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
 } // namespace
 
 TEST(jetstream_provider, publish_creates_the_stream_and_a_later_subscriber_reads_the_message_with_its_headers) {
@@ -189,13 +209,9 @@ TEST(jetstream_provider, a_fetch_from_a_deleted_consumer_is_a_transport_error_na
   auto stream = r->broker.substr(0, r->broker.find(':'));
   auto sub = (*drv)->subscribe(topic, {.group = "doomed"});
   ASSERT_TRUE(sub);
-  natsConnection* nc = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
-  EXPECT_EQ(js_DeleteConsumer(js, stream.c_str(), "doomed", nullptr, nullptr), NATS_OK);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
+  raw_js js{addr};
+  ASSERT_NE(js.get(), nullptr);
+  EXPECT_EQ(js_DeleteConsumer(js.get(), stream.c_str(), "doomed", nullptr, nullptr), NATS_OK);
   auto got = (*sub)->fetch(10, 2s);
   ASSERT_FALSE(got) << got->size() << " messages from a deleted consumer";
   EXPECT_EQ(herald::code_of(got.error()), herald::errc::transport);
@@ -263,17 +279,13 @@ TEST(jetstream_provider, a_consumer_herald_creates_has_the_max_ack_pending_of_th
   ASSERT_TRUE(r) << describe(r.error());
   auto sub = (*drv)->subscribe(topic, {.group = "limited"});
   ASSERT_TRUE(sub) << describe(sub.error());
-  natsConnection* nc = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  raw_js js{addr};
+  ASSERT_NE(js.get(), nullptr);
   jsConsumerInfo* info = nullptr;
   auto stream = r->broker.substr(0, r->broker.find(':'));
-  ASSERT_EQ(js_GetConsumerInfo(&info, js, stream.c_str(), "limited", nullptr, nullptr), NATS_OK);
+  ASSERT_EQ(js_GetConsumerInfo(&info, js.get(), stream.c_str(), "limited", nullptr, nullptr), NATS_OK);
   EXPECT_EQ(info->Config->MaxAckPending, 7);
   jsConsumerInfo_Destroy(info);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
   (*sub)->close();
 }
 
@@ -286,20 +298,16 @@ TEST(jetstream_provider, a_fetch_asks_only_for_what_the_consumer_still_hands_out
   auto r = (*drv)->publish_batch(numbered(topic, 12));
   ASSERT_TRUE(r) << describe(r.error());
   auto stream = r->front().broker.substr(0, r->front().broker.find(':'));
-  natsConnection* nc = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&nc, ("nats://" + addr).c_str()), NATS_OK);
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  raw_js js{addr};
+  ASSERT_NE(js.get(), nullptr);
   jsConsumerConfig cfg;
   jsConsumerConfig_Init(&cfg);
   cfg.Durable = "five";
   cfg.AckPolicy = js_AckExplicit;
   cfg.MaxAckPending = 5;
   jsConsumerInfo* info = nullptr;
-  ASSERT_EQ(js_AddConsumer(&info, js, stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
+  ASSERT_EQ(js_AddConsumer(&info, js.get(), stream.c_str(), &cfg, nullptr, nullptr), NATS_OK);
   jsConsumerInfo_Destroy(info);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(nc);
 
   auto sub = (*drv)->subscribe(topic, {.group = "five"});
   ASSERT_TRUE(sub) << describe(sub.error());
