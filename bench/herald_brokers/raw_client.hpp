@@ -29,10 +29,13 @@ figures raw_amqp(const std::string& host, int port, const std::string& queue, st
 figures raw_redis(const std::string& host, int port, const std::string& stream, std::size_t n, std::size_t size);
 
 /// nats.c, core NATS: a queue subscription made first (nothing is stored), then publishes with a
-/// flush per 1000; then the messages are read from the subscription's local buffer.
+/// flush per 1000; then the messages are read from the subscription's local buffer. Messages
+/// carry herald's id and key headers, as every message herald sends does (and as the Kafka
+/// baseline's do).
 figures raw_nats(const std::string& url, const std::string& subject, std::size_t n, std::size_t size);
 
-/// nats.c JetStream: a file stream, asynchronous publishes with every PubAck awaited per 1000;
+/// nats.c JetStream: a file stream, asynchronous publishes (with the id and key headers; the id
+/// is JetStream's de-duplication id, as herald's) with every PubAck awaited per 1000;
 /// then a durable pull consumer fetching up to 256 at a time and acking each message.
 figures raw_jetstream(const std::string& url, const std::string& stream, const std::string& subject, std::size_t n,
                       std::size_t size);

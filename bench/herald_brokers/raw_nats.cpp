@@ -28,6 +28,17 @@ natsConnection* connect(const std::string& url) {
   return nc;
 }
 
+/// Message i as herald sends it (and as the Kafka baseline does): the payload, the id and the
+/// key (i % 16) as headers. Without them nats.c publishes 2-3x faster here: the cost of its
+/// header encoding (a hash map per message), which every message herald sends carries.
+natsMsg* numbered_msg(const std::string& subject, const std::string& payload, std::size_t i) {
+  natsMsg* m = nullptr;
+  check(natsMsg_Create(&m, subject.c_str(), nullptr, payload.data(), static_cast<int>(payload.size())), "message");
+  check(natsMsgHeader_Set(m, "Nats-Msg-Id", std::to_string(i).c_str()), "id header");
+  check(natsMsgHeader_Set(m, "Herald-Key", std::to_string(i % 16).c_str()), "key header");
+  return m;
+}
+
 } // namespace
 
 figures raw_nats(const std::string& url, const std::string& subject, std::size_t n, std::size_t size) {
@@ -41,7 +52,9 @@ figures raw_nats(const std::string& url, const std::string& subject, std::size_t
   std::string payload(size, 'x');
   auto start = clk::now();
   for (std::size_t i = 0; i < n; ++i) {
-    check(natsConnection_Publish(nc, subject.c_str(), payload.data(), static_cast<int>(payload.size())), "publish");
+    auto* m = numbered_msg(subject, payload, i);
+    check(natsConnection_PublishMsg(nc, m), "publish");
+    natsMsg_Destroy(m);
     if ((i + 1) % 1000 == 0 || i + 1 == n)
       check(natsConnection_Flush(nc), "flush"); // herald's publish completes on a flush
   }
@@ -86,7 +99,8 @@ figures raw_jetstream(const std::string& url, const std::string& stream, const s
   std::string payload(size, 'x');
   auto start = clk::now();
   for (std::size_t i = 0; i < n; ++i) {
-    check(js_PublishAsync(js, subject.c_str(), payload.data(), static_cast<int>(payload.size()), nullptr), "publish");
+    auto* m = numbered_msg(subject, payload, i);
+    check(js_PublishMsgAsync(js, &m, nullptr), "publish"); // takes the message over
     if ((i + 1) % 1000 == 0 || i + 1 == n)
       check(js_PublishAsyncComplete(js, nullptr), "publish complete");
   }
