@@ -17,7 +17,8 @@ struct figures {
 };
 
 /// librdkafka: idempotent producer (acks=all) with herald's defaults (murmur2, linger 0, one
-/// request in flight), flush; then a consumer of a new group storing each offset.
+/// request in flight), a flush per 1000 (every delivery report awaited, as herald's batches);
+/// then a consumer of a new group storing each offset.
 figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::size_t n, std::size_t size);
 
 /// rabbitmq-c: persistent mandatory publishes on a confirm channel, confirms awaited per 1000;
