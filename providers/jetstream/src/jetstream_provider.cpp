@@ -1,7 +1,8 @@
 #include "armada/herald/jetstream.hpp"
 
 #include <map>
-#include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "armada/herald/errc.hpp"
 #include "armada/herald/nats/client.hpp"
@@ -62,18 +63,18 @@ public:
   caf::expected<publish_receipt> publish(const message& m) override {
     if (client_->closed())
       return client_->closed_error();
-    auto prepared = prepare(m);
-    if (!prepared)
-      return prepared.error();
-    auto& [stream, msg] = *prepared;
+    route_cache routes{*client_, catalog_};
+    auto msg = prepare(m, routes);
+    if (!msg)
+      return msg.error();
     jsPubOptions popts;
     jsPubOptions_Init(&popts);
     popts.MaxWait = client_->timeout().count();
     jsPubAck* pa = nullptr;
     jsErrCode jerr{};
-    auto s = js_PublishMsg(&pa, js_, msg.get(), &popts, &jerr);
+    auto s = js_PublishMsg(&pa, js_, msg->get(), &popts, &jerr);
     if (s == NATS_NO_RESPONDERS)
-      catalog_.forget(stream); // the stream went away: look it up (or create it) next time
+      catalog_.forget(routes.stream()); // the stream went away: look it up (or create it) next time
     if (s != NATS_OK)
       return nats::status_error(provider_name, "publish to '" + m.topic + "' on " + client_->address()
                                                  + " got no PubAck", s);
@@ -83,7 +84,8 @@ public:
   }
 
   caf::expected<std::vector<publish_receipt>> publish_batch(const std::vector<message>& ms) override {
-    std::set<std::string> ids;
+    std::unordered_set<std::string_view> ids;
+    ids.reserve(ms.size());
     for (auto& m : ms)
       if (m.id.empty() || !ids.insert(m.id).second)
         return driver::publish_batch(ms); // PubAcks are matched by id: one by one then
@@ -98,11 +100,12 @@ public:
     jsPubOptions_Init(&popts);
     popts.MaxWait = client_->timeout().count();
     bool sent = false; // nothing of this batch waits for a PubAck yet
+    route_cache routes{*client_, catalog_};
     for (auto& m : ms) {
-      auto prepared = prepare(m);
+      auto prepared = prepare(m, routes);
       if (!prepared)
         return sent ? abandon(prepared.error()) : prepared.error();
-      auto* raw = prepared->second.release();
+      auto* raw = prepared->release();
       if (auto s = js_PublishMsgAsync(js_, &raw, nullptr); s != NATS_OK) {
         natsMsg_Destroy(raw); // still ours when the call failed
         auto err = nats::status_error(provider_name, "cannot publish to '" + m.topic + "' on " + client_->address(), s);
@@ -153,18 +156,45 @@ public:
   void close() override { client_->close(); }
 
 private:
-  /// The stream for `m`'s topic (created if missing) and the NATS message to send.
-  caf::expected<std::pair<std::string, nats::msg_ptr>> prepare(const message& m) {
-    auto subject = client_->subject_of(m.topic);
-    if (!subject)
-      return subject.error();
-    auto stream = catalog_.stream_for(m.topic, *subject);
-    if (!stream)
-      return stream.error();
-    auto msg = nats::to_nats(provider_name, m, *subject);
-    if (!msg)
-      return msg.error();
-    return std::make_pair(std::move(*stream), std::move(*msg));
+  /// The subject and stream (created if missing) of the last topic asked for: looked up again
+  /// only when the topic changes (a batch mostly holds one).
+  class route_cache {
+  public:
+    route_cache(const nats::client& c, catalog& cat) : client_(&c), catalog_(&cat) {}
+
+    caf::error resolve(const std::string& topic) {
+      if (known_ && topic == topic_)
+        return caf::none;
+      known_ = false;
+      auto subject = client_->subject_of(topic);
+      if (!subject)
+        return std::move(subject.error());
+      auto stream = catalog_->stream_for(topic, *subject);
+      if (!stream)
+        return std::move(stream.error());
+      topic_ = topic;
+      subject_ = std::move(*subject);
+      stream_ = std::move(*stream);
+      known_ = true;
+      return caf::none;
+    }
+    const std::string& subject() const { return subject_; }
+    const std::string& stream() const { return stream_; }
+
+  private:
+    const nats::client* client_;
+    catalog* catalog_;
+    std::string topic_;
+    std::string subject_;
+    std::string stream_;
+    bool known_ = false;
+  };
+
+  /// The NATS message to send for `m`, its stream created if missing.
+  caf::expected<nats::msg_ptr> prepare(const message& m, route_cache& routes) {
+    if (auto err = routes.resolve(m.topic))
+      return err;
+    return nats::to_nats(provider_name, m, routes.subject());
   }
 
   /// Drops what is still waiting for a PubAck after a failed batch, so the next one starts clean.

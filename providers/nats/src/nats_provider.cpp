@@ -140,7 +140,8 @@ public:
   }
 
   caf::expected<publish_receipt> publish(const message& m) override {
-    if (auto err = send(m))
+    subject_cache subjects{*client_};
+    if (auto err = send(m, subjects))
       return err;
     if (auto err = flush())
       return err;
@@ -150,8 +151,9 @@ public:
   caf::expected<std::vector<publish_receipt>> publish_batch(const std::vector<message>& ms) override {
     std::vector<publish_receipt> out;
     out.reserve(ms.size());
+    subject_cache subjects{*client_};
     for (auto& m : ms) {
-      if (auto err = send(m))
+      if (auto err = send(m, subjects))
         return err;
       out.push_back(publish_receipt{m.id, {}});
     }
@@ -189,17 +191,17 @@ public:
   void close() override { client_->close(); }
 
 private:
-  caf::error send(const message& m) {
+  caf::error send(const message& m, subject_cache& subjects) {
     if (client_->closed())
       return client_->closed_error();
-    auto subject = client_->subject_of(m.topic);
+    auto subject = subjects(m.topic);
     if (!subject)
       return subject.error();
-    auto msg = to_nats(provider_name, m, *subject);
+    auto msg = to_nats(provider_name, m, **subject);
     if (!msg)
       return msg.error();
     if (auto s = natsConnection_PublishMsg(client_->connection(), msg->get()); s != NATS_OK)
-      return status_error(provider_name, "cannot publish to '" + *subject + "' on " + client_->address(), s);
+      return status_error(provider_name, "cannot publish to '" + **subject + "' on " + client_->address(), s);
     return caf::none;
   }
 

@@ -329,3 +329,26 @@ TEST(jetstream_provider, a_fetch_asks_only_for_what_the_consumer_still_hands_out
   EXPECT_FALSE((*sub)->ack_batch(*next));
   (*sub)->close();
 }
+
+TEST(jetstream_provider, a_batch_of_several_topics_lands_in_each_topics_stream) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_");
+  ASSERT_TRUE(drv);
+  auto a = fresh_topic("mixed-a");
+  auto b = fresh_topic("mixed-b");
+  auto ms = numbered(a, 6);
+  ms[2].topic = ms[3].topic = ms[5].topic = b; // a a b b a b: the stream changes within the batch
+  auto r = (*drv)->publish_batch(ms);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->size(), 6u);
+  auto stream_of = [](const herald::publish_receipt& x) { return x.broker.substr(0, x.broker.find(':')); };
+  EXPECT_EQ(stream_of((*r)[0]), stream_of((*r)[4]));
+  EXPECT_EQ(stream_of((*r)[2]), stream_of((*r)[5]));
+  EXPECT_NE(stream_of((*r)[0]), stream_of((*r)[2]));
+  auto sub_b = (*drv)->subscribe(b, {});
+  ASSERT_TRUE(sub_b);
+  auto got = fetch_n(**sub_b, 3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].id, "b-2");
+  EXPECT_EQ(got[2].id, "b-5");
+}

@@ -118,3 +118,34 @@ TEST(nats_provider, a_nacked_message_comes_back_to_the_same_subscription_after_t
   EXPECT_EQ(again[0].id, "n-1");
   EXPECT_EQ(again[0].attempt, 2u);
 }
+
+TEST(nats_provider, a_batch_of_several_topics_reaches_each_topic_and_a_topic_that_is_not_a_subject_fails_it) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::nats::make_driver("nats://" + addr);
+  ASSERT_TRUE(drv);
+  auto a = fresh_topic("mixed-a");
+  auto b = fresh_topic("mixed-b");
+  auto sub_a = (*drv)->subscribe(a, {});
+  auto sub_b = (*drv)->subscribe(b, {});
+  ASSERT_TRUE(sub_a && sub_b);
+  std::vector<herald::message> batch;
+  for (int i = 0; i < 6; ++i) { // a a b b a b: the subject changes within the batch
+    herald::message m;
+    m.topic = (i == 2 || i == 3 || i == 5) ? b : a;
+    m.id = "m-" + std::to_string(i);
+    batch.push_back(m);
+  }
+  auto r = (*drv)->publish_batch(batch);
+  ASSERT_TRUE(r) << describe(r.error());
+  auto got_a = fetch_n(**sub_a, 3);
+  auto got_b = fetch_n(**sub_b, 3);
+  ASSERT_EQ(got_a.size(), 3u);
+  ASSERT_EQ(got_b.size(), 3u);
+  EXPECT_EQ(got_a[2].id, "m-4");
+  EXPECT_EQ(got_b[2].id, "m-5");
+  batch[4].topic = "orders.*";
+  auto bad = (*drv)->publish_batch(batch);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(herald::code_of(bad.error()), herald::errc::config);
+  EXPECT_NE(describe(bad.error()).find("'orders.*'"), std::string::npos) << describe(bad.error());
+}
