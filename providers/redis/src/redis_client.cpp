@@ -63,9 +63,13 @@ std::string error_text(const redisReply* r) {
 }
 
 std::string text_of(const redisReply* r) {
+  return std::string{view_of(r)};
+}
+
+std::string_view view_of(const redisReply* r) {
   if (r == nullptr || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS))
     return {};
-  return std::string{r->str, r->len};
+  return {r->str, r->len};
 }
 
 redis_client::redis_client(endpoint ep) : ep_(std::move(ep)) {}

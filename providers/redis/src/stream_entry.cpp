@@ -54,11 +54,11 @@ bool read_entry(const redisReply* entry, const std::string& topic, std::uint32_t
   out.attempt = attempt;
   const redisReply* envelope = nullptr;
   for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (text_of(fields->element[i]) == envelope_field)
+    if (view_of(fields->element[i]) == envelope_field)
       envelope = fields->element[i + 1];
   std::string why;
   if (envelope != nullptr) {
-    auto e = serialization::decode_envelope(text_of(envelope));
+    auto e = serialization::decode_envelope(view_of(envelope));
     if (e) {
       out.id = std::move(e->id);
       out.key = std::move(e->key);

@@ -95,4 +95,7 @@ std::string error_text(const redisReply* r);
 /// The string value of a string / status reply (empty otherwise).
 std::string text_of(const redisReply* r);
 
+/// The same, viewed in the reply (valid while the reply lives): no copy.
+std::string_view view_of(const redisReply* r);
+
 } // namespace armada::herald::redis
