@@ -32,7 +32,7 @@ figures raw_redis(const std::string& host, int port, const std::string& stream, 
 /// nats.c, core NATS: a queue subscription made first (nothing is stored), then publishes with a
 /// flush per 1000; then the messages are read from the subscription's local buffer. Messages
 /// carry herald's id and key headers, as every message herald sends does (and as the Kafka
-/// baseline's do).
+/// baseline's do), and the consumer reads both.
 figures raw_nats(const std::string& url, const std::string& subject, std::size_t n, std::size_t size);
 
 /// nats.c JetStream: a file stream, asynchronous publishes (with the id and key headers; the id
