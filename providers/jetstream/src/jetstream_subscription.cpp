@@ -119,50 +119,62 @@ caf::expected<std::vector<message>> jetstream_subscription::fetch(std::size_t ma
       return out;
     }
   }
-  // One pull request for the rest. With messages in hand, take only what the server has now.
-  auto expires = out.empty() ? std::max(wait, milliseconds{1}) : milliseconds{1};
-  auto reply = inbox_ + "." + std::to_string(++requests_);
-  auto body = "{\"batch\":" + std::to_string(room) + ",\"expires\":"
-              + std::to_string(duration_cast<nanoseconds>(expires).count()) + "}";
-  if (auto s = natsConnection_PublishRequestString(client_->connection(), next_subject_.c_str(), reply.c_str(),
-                                                   body.c_str());
-      s != NATS_OK)
-    return fetch_failed("cannot request messages from", s);
-  // The server ends a request it could not fill with a 408 when it expires: wait a little longer.
-  auto deadline = steady_clock::now() + expires + milliseconds{100};
+  // First what the server has now: a no_wait request is answered at once, with the waiting
+  // messages (up to `room`) and, when they were fewer, a status that ends them: where the batch
+  // ends is the server's word. Only when nothing was waiting (and nothing was in hand), a
+  // second request waits up to `wait` for new messages; once one came, a pause of 2 ms ends it
+  // (a trickle must not be held until the request expires; what comes later is taken by the
+  // next fetch).
   bool answered = false;
-  while (out.size() < max) {
-    auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
-    if (left <= 0)
+  for (bool no_wait : {true, false}) {
+    if (!no_wait && !out.empty())
       break;
-    // Once messages are in hand, a pause of 2 ms ends the batch: the server sends what it has
-    // back to back, and a batch it cannot fill (fewer messages, or max-ack-pending reached)
-    // must not hold them until the request expires. What comes later is taken by the next fetch.
-    if (!out.empty())
-      left = std::min<std::int64_t>(left, 2);
-    natsMsg* raw = nullptr;
-    auto s = natsSubscription_NextMsg(&raw, sub_, left);
-    if (s == NATS_TIMEOUT)
-      break;
-    if (s != NATS_OK)
-      return fetch_failed("cannot fetch from", s);
-    nats::msg_ptr msg{raw};
-    auto code = status_of(msg.get());
-    if (code == 0) {
-      keep(std::move(msg), out);
-      continue;
+    auto target = out.size() + room;
+    auto expires = no_wait ? milliseconds{0} : std::max(wait, milliseconds{1});
+    auto reply = inbox_ + "." + std::to_string(++requests_);
+    auto body = "{\"batch\":" + std::to_string(room)
+                + (no_wait ? std::string{",\"no_wait\":true}"}
+                           : ",\"expires\":" + std::to_string(duration_cast<nanoseconds>(expires).count()) + "}");
+    if (auto s = natsConnection_PublishRequestString(client_->connection(), next_subject_.c_str(), reply.c_str(),
+                                                     body.c_str());
+        s != NATS_OK)
+      return fetch_failed("cannot request messages from", s);
+    // The server ends a request it could not fill with a status (404 at once for no_wait, 408
+    // when it expires): wait a little longer than that. A missing consumer does not answer.
+    auto deadline = steady_clock::now() + std::max(expires, wait) + milliseconds{100};
+    bool ended = false;
+    while (!ended && out.size() < target) {
+      auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+      if (left <= 0)
+        break;
+      if (!no_wait && !out.empty())
+        left = std::min<std::int64_t>(left, 2);
+      natsMsg* raw = nullptr;
+      auto s = natsSubscription_NextMsg(&raw, sub_, left);
+      if (s == NATS_TIMEOUT)
+        break;
+      if (s != NATS_OK)
+        return fetch_failed("cannot fetch from", s);
+      nats::msg_ptr msg{raw};
+      auto code = status_of(msg.get());
+      if (code == 0) {
+        keep(std::move(msg), out);
+        continue;
+      }
+      if (reply != natsMsg_GetSubject(msg.get()))
+        continue; // the end of an earlier request
+      answered = ended = true;
+      if (code == 404 || code == 408)
+        break; // nothing (more) now, or the request expired
+      if (!out.empty())
+        break;
+      return make_error(errc::transport, std::string{provider_name} + " provider: pulling from '" + topic_ + "' on "
+                                           + client_->address() + " failed: " + std::to_string(code) + " "
+                                           + description_of(msg.get())
+                                           + "; is the consumer still there? subscribe again to recreate it");
     }
-    if (reply != natsMsg_GetSubject(msg.get()))
-      continue; // the end of an earlier request
-    answered = true;
-    if (code == 404 || code == 408)
-      break; // nothing (more) now, or the request expired
-    if (!out.empty())
-      break;
-    return make_error(errc::transport, std::string{provider_name} + " provider: pulling from '" + topic_ + "' on "
-                                         + client_->address() + " failed: " + std::to_string(code) + " "
-                                         + description_of(msg.get())
-                                         + "; is the consumer still there? subscribe again to recreate it");
+    if (!ended && out.empty())
+      break; // no answer at all: the consumer may be gone (checked below)
   }
   if (out.empty() && !answered && !closed_)
     if (auto err = check_consumer())
