@@ -36,6 +36,11 @@ std::vector<herald::message> numbered(const std::string& topic, int n) {
   return ms;
 }
 
+/// The stream a publish landed in (the receipt's position is STREAM:SEQUENCE).
+std::string stream_of(const herald::publish_receipt& r) {
+  return r.broker.substr(0, r.broker.find(':'));
+}
+
 /// A JetStream context of its own (not herald's), to look at or change what the server holds.
 class raw_js {
 public:
@@ -206,7 +211,7 @@ TEST(jetstream_provider, a_fetch_from_a_deleted_consumer_is_a_transport_error_na
   auto topic = fresh_topic("gone");
   auto r = (*drv)->publish(msg(topic, "g-1"));
   ASSERT_TRUE(r) << describe(r.error());
-  auto stream = r->broker.substr(0, r->broker.find(':'));
+  auto stream = stream_of(*r);
   auto sub = (*drv)->subscribe(topic, {.group = "doomed"});
   ASSERT_TRUE(sub);
   raw_js js{addr};
@@ -282,7 +287,7 @@ TEST(jetstream_provider, a_consumer_herald_creates_has_the_max_ack_pending_of_th
   raw_js js{addr};
   ASSERT_NE(js.get(), nullptr);
   jsConsumerInfo* info = nullptr;
-  auto stream = r->broker.substr(0, r->broker.find(':'));
+  auto stream = stream_of(*r);
   ASSERT_EQ(js_GetConsumerInfo(&info, js.get(), stream.c_str(), "limited", nullptr, nullptr), NATS_OK);
   EXPECT_EQ(info->Config->MaxAckPending, 7);
   jsConsumerInfo_Destroy(info);
@@ -297,7 +302,7 @@ TEST(jetstream_provider, a_fetch_asks_only_for_what_the_consumer_still_hands_out
   auto topic = fresh_topic("held");
   auto r = (*drv)->publish_batch(numbered(topic, 12));
   ASSERT_TRUE(r) << describe(r.error());
-  auto stream = r->front().broker.substr(0, r->front().broker.find(':'));
+  auto stream = stream_of(r->front());
   raw_js js{addr};
   ASSERT_NE(js.get(), nullptr);
   jsConsumerConfig cfg;
@@ -341,7 +346,6 @@ TEST(jetstream_provider, a_batch_of_several_topics_lands_in_each_topics_stream) 
   auto r = (*drv)->publish_batch(ms);
   ASSERT_TRUE(r) << describe(r.error());
   ASSERT_EQ(r->size(), 6u);
-  auto stream_of = [](const herald::publish_receipt& x) { return x.broker.substr(0, x.broker.find(':')); };
   EXPECT_EQ(stream_of((*r)[0]), stream_of((*r)[4]));
   EXPECT_EQ(stream_of((*r)[2]), stream_of((*r)[5]));
   EXPECT_NE(stream_of((*r)[0]), stream_of((*r)[2]));
