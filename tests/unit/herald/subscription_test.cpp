@@ -218,3 +218,36 @@ TEST(herald_subscriber, a_completion_called_again_settles_nothing_not_even_the_r
   sub->close();
   conn->close();
 }
+
+TEST(herald_subscriber, handle_latency_counts_each_message_with_the_time_its_handler_took) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto conn = herald::memory::connect(rt->system(), "memory://latency");
+  ASSERT_TRUE(conn);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(conn->publish(herald::testing::make_message("slow", std::to_string(i))));
+  std::mutex mtx;
+  std::condition_variable cv;
+  int handled = 0;
+  auto sub = herald::subscribe(*conn, "slow", [&](const herald::message&) {
+    std::this_thread::sleep_for(10ms); // the handler's work, which the latency must show
+    std::lock_guard lock{mtx};
+    ++handled;
+    cv.notify_all();
+  });
+  ASSERT_TRUE(sub) << describe(sub.error());
+  {
+    std::unique_lock lock{mtx};
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return handled == 3; }));
+  }
+  ASSERT_TRUE(armada::testing::wait_until([&] {
+    auto st = sub->state();
+    return st && st->acked == 3;
+  }));
+  auto st = sub->state();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->handle_latency.count, 3u);
+  EXPECT_GE(st->handle_latency.mean_us, 10000.0) << "each handler took 10 ms at least";
+  EXPECT_GE(st->handle_latency.max_us, st->handle_latency.mean_us);
+  sub->close();
+  conn->close();
+}
