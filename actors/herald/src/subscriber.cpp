@@ -17,21 +17,12 @@ namespace armada::herald {
 
 namespace {
 
-using clock = std::chrono::steady_clock;
-
 struct in_flight_entry {
-  in_flight_entry(message&& m, subscription_actor s, clock::time_point t)
+  in_flight_entry(message&& m, subscription_actor s, std::chrono::steady_clock::time_point t)
     : msg(std::move(m)), sub(std::move(s)), started(t) {}
   message msg;
   subscription_actor sub;
-  clock::time_point started;
-};
-
-/// A handler's outcome reported while the subscriber ran it (see `inline_outcomes`).
-struct inline_outcome {
-  std::uint64_t delivery;
-  caf::error err;
-  clock::time_point finished{}; // when its handler returned
+  std::chrono::steady_clock::time_point started;
 };
 
 /// Handled messages waiting for their ack, per subscription (usually one): sent back in one
@@ -58,7 +49,7 @@ struct subscriber_actor_state {
   std::vector<pending_group> pending_acks;
   std::size_t pending_count = 0;
   bool flush_scheduled = false;
-  std::vector<inline_outcome> inline_buffer; // reused by each batch
+  std::vector<std::pair<std::uint64_t, caf::error>> inline_buffer; // reused by each batch
   static inline const char* name = "herald.subscriber";
 };
 
@@ -73,11 +64,12 @@ void report(subscriber_actor_state& s, errc code, const std::string& op, const m
                        signals::message_id(m.id), signals::detail(text));
 }
 
-/// Counts the handling time of in-flight entry `i`, finished at `finished`, and takes it out.
-in_flight_entry finish(subscriber_pointer self, std::unordered_map<std::uint64_t, in_flight_entry>::iterator i,
-                       clock::time_point finished) {
+/// Counts the handling time of in-flight entry `i` and takes it out.
+in_flight_entry finish(subscriber_pointer self,
+                       std::unordered_map<std::uint64_t, in_flight_entry>::iterator i) {
   auto& s = self->state;
-  s.st.handle_latency.add(std::chrono::duration<double, std::micro>(finished - i->second.started).count());
+  s.st.handle_latency.add(std::chrono::duration<double, std::micro>(
+                            std::chrono::steady_clock::now() - i->second.started).count());
   s.in_flight_ids.erase(std::string_view{i->second.msg.id});
   auto entry = std::move(i->second);
   s.in_flight.erase(i);
@@ -168,17 +160,16 @@ void queue_ack(subscriber_pointer self, in_flight_entry&& entry) {
 /// handled right after the handler returns, without a message round trip.
 struct inline_outcomes {
   const caf::abstract_actor* owner = nullptr;
-  std::vector<inline_outcome> outcomes;
+  std::vector<std::pair<std::uint64_t, caf::error>> outcomes;
 };
 thread_local inline_outcomes* current_inline = nullptr;
 
-void complete(subscriber_pointer self, std::uint64_t delivery, caf::error err,
-              clock::time_point finished = clock::now()) {
+void complete(subscriber_pointer self, std::uint64_t delivery, caf::error err) {
   auto& s = self->state;
   auto i = s.in_flight.find(delivery);
   if (i == s.in_flight.end())
     return; // reported twice, or after close
-  auto entry = finish(self, i, finished);
+  auto entry = finish(self, i);
   if (!err) {
     queue_ack(self, std::move(entry));
     return;
@@ -202,40 +193,31 @@ completion make_completion(subscriber_pointer self, std::uint64_t delivery) {
   auto me = caf::actor_cast<subscriber_actor>(self);
   return [me, delivery](caf::error err) {
     if (current_inline != nullptr && current_inline->owner == caf::actor_cast<caf::abstract_actor*>(me)) {
-      current_inline->outcomes.push_back(inline_outcome{delivery, std::move(err)});
+      current_inline->outcomes.emplace_back(delivery, std::move(err));
       return;
     }
     caf::anon_send(me, done_atom::value, delivery, std::move(err));
   };
 }
 
-/// Hands `m` (delivered by `sub`) to the handler, which starts at `started`; returns when the
-/// handler returned: the next one's start (one clock read per message).
-clock::time_point handle_one(subscriber_pointer self, message&& m, const subscription_actor& sub,
-                             clock::time_point started) {
+void handle_one(subscriber_pointer self, message&& m, const subscription_actor& sub) {
   auto& s = self->state;
   ++s.st.received;
   if (s.in_flight_ids.count(std::string_view{m.id}) != 0) {
     // a duplicate of a message already being handled: that one settles it
     self->send(sub, done_atom::value, std::size_t{1});
-    return started;
+    return;
   }
   auto delivery = s.next_delivery++;
   auto it = s.in_flight
               .emplace(std::piecewise_construct, std::forward_as_tuple(delivery),
-                       std::forward_as_tuple(std::move(m), sub, started))
+                       std::forward_as_tuple(std::move(m), sub, std::chrono::steady_clock::now()))
               .first;
   auto& msg = it->second.msg;
   s.in_flight_ids.insert(std::string_view{msg.id});
   s.st.in_flight = static_cast<std::int64_t>(s.in_flight.size());
-  auto reported = current_inline != nullptr ? current_inline->outcomes.size() : 0;
   if (auto err = invoke_handler([&] { s.handler(msg, make_completion(self, delivery)); }))
     make_completion(self, delivery)(std::move(err)); // an async handler that threw before reporting
-  auto returned = clock::now();
-  if (current_inline != nullptr)
-    for (auto i = reported; i < current_inline->outcomes.size(); ++i)
-      current_inline->outcomes[i].finished = returned;
-  return returned;
 }
 
 subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, connection_actor conn,
@@ -253,12 +235,11 @@ subscriber_actor::behavior_type subscriber_behavior(subscriber_pointer self, con
       inline_outcomes sync{caf::actor_cast<caf::abstract_actor*>(self),
                            std::move(self->state.inline_buffer)};
       current_inline = &sync;
-      auto now = clock::now();
       for (auto& m : batch)
-        now = handle_one(self, std::move(m), sub, now);
+        handle_one(self, std::move(m), sub);
       current_inline = nullptr;
-      for (auto& o : sync.outcomes)
-        complete(self, o.delivery, std::move(o.err), o.finished);
+      for (auto& [delivery, err] : sync.outcomes)
+        complete(self, delivery, std::move(err));
       sync.outcomes.clear();
       self->state.inline_buffer = std::move(sync.outcomes);
     },
