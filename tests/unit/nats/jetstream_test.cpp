@@ -356,3 +356,25 @@ TEST(jetstream_provider, a_batch_of_several_topics_lands_in_each_topics_stream) 
   EXPECT_EQ(got[0].id, "b-2");
   EXPECT_EQ(got[2].id, "b-5");
 }
+
+TEST(jetstream_provider, a_member_finds_nothing_while_another_holds_the_consumers_max_ack_pending_and_then_gets_the_rest) {
+  ARMADA_NATS_OR_SKIP(addr);
+  auto drv = herald::jetstream::make_driver("jetstream://" + addr + "?stream-prefix=UNIT_&max-ack-pending=5");
+  ASSERT_TRUE(drv);
+  auto topic = fresh_topic("shared");
+  ASSERT_TRUE((*drv)->publish_batch(numbered(topic, 8)));
+  auto first = (*drv)->subscribe(topic, {.group = "pair"});
+  auto second = (*drv)->subscribe(topic, {.group = "pair"});
+  ASSERT_TRUE(first && second);
+  auto held = (*first)->fetch(64, 5s);
+  ASSERT_TRUE(held) << describe(held.error());
+  ASSERT_EQ(held->size(), 5u);
+  // The consumer hands out nothing more until an ack: not an error, just nothing.
+  auto none = (*second)->fetch(64, 300ms);
+  ASSERT_TRUE(none) << describe(none.error());
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE((*first)->ack_batch(*held));
+  auto rest = fetch_n(**second, 3);
+  ASSERT_EQ(rest.size(), 3u);
+  EXPECT_EQ(rest.front().id, "b-5");
+}
