@@ -17,12 +17,20 @@ until grep -q "Ctrl-C" "$log"; do
 done
 address=$(awk '/armada inspect .*fulfilment service/ {print $3; exit}' "$log")
 "$armada" inspect "$address"
+# This demo's own service processes (another test may run a demo of its own at the same time).
+children=$(pgrep -P "$demo" || true)
+if [[ $(wc -w <<<"$children") -ne 2 ]]; then
+  echo "expected the demo's 2 service processes, found: '$children'"; exit 1
+fi
 kill -TERM "$demo"
 status=0
 wait "$demo" || status=$?
 cat "$log"
-children=$(pgrep -f "armada demo-(fulfilment|inventory).*" || true)
-if [[ -n $children ]]; then
-  echo "demo services still running: $children"; exit 1
+left=""
+for pid in $children; do
+  kill -0 "$pid" 2>/dev/null && left="$left $pid"
+done
+if [[ -n $left ]]; then
+  echo "demo services still running:$left"; exit 1
 fi
 echo "demo exited with $status; no process left"
