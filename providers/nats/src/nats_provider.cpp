@@ -11,6 +11,33 @@ namespace armada::herald::nats {
 
 namespace {
 
+/// client::subject_of for the messages of a batch, checked again only when the topic changes
+/// (a batch mostly holds one topic; checking makes a string and scans it).
+class subject_cache {
+public:
+  explicit subject_cache(const client& c) : client_(&c) {}
+
+  /// The subject of `topic`, valid until the next call.
+  caf::expected<const std::string*> operator()(const std::string& topic) {
+    if (!known_ || topic != topic_) {
+      known_ = false;
+      auto s = client_->subject_of(topic);
+      if (!s)
+        return std::move(s.error());
+      topic_ = topic;
+      subject_ = std::move(*s);
+      known_ = true;
+    }
+    return &subject_;
+  }
+
+private:
+  const client* client_;
+  std::string topic_;
+  std::string subject_;
+  bool known_ = false;
+};
+
 constexpr const char* provider_name = "nats";
 
 using clock = std::chrono::steady_clock;

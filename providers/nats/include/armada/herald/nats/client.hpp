@@ -73,33 +73,6 @@ private:
   std::atomic<bool> closed_{false};
 };
 
-/// client::subject_of for the messages of a batch, checked again only when the topic changes
-/// (a batch mostly holds one topic; checking makes a string and scans it).
-class subject_cache {
-public:
-  explicit subject_cache(const client& c) : client_(&c) {}
-
-  /// The subject of `topic`, valid until the next call.
-  caf::expected<const std::string*> operator()(const std::string& topic) {
-    if (!known_ || topic != topic_) {
-      known_ = false;
-      auto s = client_->subject_of(topic);
-      if (!s)
-        return std::move(s.error());
-      topic_ = topic;
-      subject_ = std::move(*s);
-      known_ = true;
-    }
-    return &subject_;
-  }
-
-private:
-  const client* client_;
-  std::string topic_;
-  std::string subject_;
-  bool known_ = false;
-};
-
 /// Deletes a natsMsg.
 struct msg_deleter {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
