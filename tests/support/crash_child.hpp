@@ -36,6 +36,7 @@ inline void say(const std::string& line) {
       fail(who, "fetch", got.error());
     if (got->empty())
       continue;
+    sub.decode_batch(*got);
     auto& m = got->front();
     say("holding " + m.id + " " + std::to_string(m.attempt));
     for (;;)

@@ -18,6 +18,7 @@ inline std::vector<herald::message> fetch_n(herald::subscription_driver& sub, st
     auto batch = sub.fetch(n - got.size(), std::chrono::milliseconds{50});
     if (!batch)
       continue;
+    sub.decode_batch(*batch); // what the subscription actor has done before a subscriber sees them
     for (auto& m : *batch)
       got.push_back(std::move(m));
   }

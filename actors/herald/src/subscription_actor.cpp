@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -13,8 +15,14 @@ struct subscription_actor_state {
   std::shared_ptr<subscription_driver> sub;
   subscribe_options opts;
   delivery_sink sink;
+  /// Where batches go: the sink, or for a driver that `decodes_later` a decoding stage in front
+  /// of it (the decoding overlaps the next fetch).
+  delivery_sink out;
   subscription_state st;
   std::size_t in_flight = 0; // delivered, not settled yet (the sink holds them)
+  /// Acks received and not yet passed to the driver: every ack waiting in the mailbox goes to
+  /// the broker in one call, made before the next fetch (the poll message queued behind them).
+  std::vector<message> acks;
   bool polling = false;
   std::chrono::milliseconds error_backoff{0};
   std::chrono::steady_clock::time_point last_report{};
@@ -25,7 +33,7 @@ using subscription_pointer = subscription_actor::stateful_pointer<subscription_a
 
 void schedule_poll(subscription_pointer self) {
   auto& s = self->state;
-  if (s.polling || s.st.closed || s.in_flight >= s.opts.prefetch)
+  if (s.polling || s.st.closed || (s.in_flight >= s.opts.prefetch && s.acks.empty()))
     return;
   s.polling = true;
   if (s.error_backoff.count() > 0)
@@ -58,11 +66,31 @@ void settle(subscription_pointer self, std::size_t n, std::uint64_t& counter, Ho
   schedule_poll(self);
 }
 
+/// Passes the collected acks to the driver in one call.
+void flush_acks(subscription_pointer self) {
+  auto& s = self->state;
+  if (s.acks.empty())
+    return;
+  auto done = std::move(s.acks);
+  s.acks = {};
+  settle(self, done.size(), s.st.acked, [&] {
+    if (done.size() == 1)
+      s.sub->ack(done.front());
+    else
+      s.sub->ack_batch(done);
+  });
+}
+
 void poll(subscription_pointer self) {
   auto& s = self->state;
-  s.polling = false;
-  if (s.st.closed)
+  if (s.st.closed) {
+    s.polling = false;
     return;
+  }
+  // The acks first: a broker capping unacked messages counts them until then. (`polling` is
+  // still set, so settling them schedules no second poll: this is it.)
+  flush_acks(self);
+  s.polling = false;
   auto room = s.opts.prefetch - std::min(s.opts.prefetch, s.in_flight);
   if (room == 0)
     return; // an ack schedules the next poll
@@ -73,7 +101,7 @@ void poll(subscription_pointer self) {
     auto now = std::chrono::steady_clock::now();
     if (s.error_backoff.count() == 0 || now - s.last_report >= std::chrono::seconds{5}) {
       s.last_report = now;
-      self->send(s.sink, fetch_failed_atom::value, batch.error());
+      self->send(s.out, fetch_failed_atom::value, batch.error());
     }
     s.error_backoff = std::min(std::chrono::milliseconds{5000},
                                std::max(std::chrono::milliseconds{50}, s.error_backoff * 2));
@@ -84,10 +112,29 @@ void poll(subscription_pointer self) {
       s.st.received += batch->size();
       s.in_flight += batch->size();
       s.st.in_flight = static_cast<std::int64_t>(s.in_flight);
-      self->send(s.sink, deliver_atom::value, std::move(*batch), me);
+      self->send(s.out, deliver_atom::value, std::move(*batch), me);
     }
   }
   schedule_poll(self);
+}
+
+/// The decoding stage of a driver that `decodes_later`, in front of the sink: decodes each
+/// batch, in the order they come, and passes it on (failure reports too, in order). Ends with the
+/// subscription actor.
+delivery_sink spawn_decoder(caf::actor_system& sys, std::shared_ptr<const subscription_driver> sub,
+                            delivery_sink sink, const caf::actor_addr& subscription) {
+  return sys.spawn([sub = std::move(sub), sink = std::move(sink),
+                    subscription](delivery_sink::pointer self) -> delivery_sink::behavior_type {
+    self->monitor(subscription);
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+    return {
+      [self, sub, sink](deliver_atom, std::vector<message>& batch, subscription_actor& from) {
+        sub->decode_batch(batch);
+        self->send(sink, deliver_atom::value, std::move(batch), std::move(from));
+      },
+      [self, sink](fetch_failed_atom, caf::error& err) { self->send(sink, fetch_failed_atom::value, std::move(err)); },
+    };
+  });
 }
 
 subscription_actor::behavior_type subscription_behavior(subscription_pointer self,
@@ -104,18 +151,27 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
   s.st.group = opts.group;
   // Runs after the state is gone: hold the driver itself (close is idempotent).
   self->attach_functor([sub = s.sub] { sub->close(); });
+  s.out = s.sub->decodes_later() ? spawn_decoder(self->system(), s.sub, s.sink, self->address()) : s.sink;
   // The sink going away ends the subscription (its unacked messages are redelivered).
   self->monitor(s.sink);
-  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  self->set_down_handler([self](caf::down_msg&) {
+    flush_acks(self);
+    self->quit();
+  });
   schedule_poll(self);
   return {
     [=](ack_atom, std::vector<message>& done) {
-      settle(self, done.size(), self->state.st.acked, [&] {
-        if (done.size() == 1)
-          self->state.sub->ack(done.front());
-        else
-          self->state.sub->ack_batch(done);
-      });
+      auto& s = self->state;
+      if (s.st.closed || done.empty())
+        return;
+      if (s.acks.empty())
+        s.acks = std::move(done);
+      else
+        s.acks.insert(s.acks.end(), std::make_move_iterator(done.begin()), std::make_move_iterator(done.end()));
+      if (s.error_backoff.count() > 0 && s.polling)
+        flush_acks(self); // the next poll is a backoff away: do not hold them that long
+      else
+        schedule_poll(self); // the poll passes them on, after the acks queued behind this one
     },
     [=](nack_atom, message& m, caf::timespan delay) {
       settle(self, 1, self->state.st.nacked, [&] {
@@ -131,6 +187,7 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
     },
     [=](poll_atom) { poll(self); },
     [=](close_atom) {
+      flush_acks(self);
       shut(self);
       self->quit();
       return true;

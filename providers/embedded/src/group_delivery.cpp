@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "armada/herald/envelope_message.hpp"
 #include "armada/runtime/error.hpp"
 #include "armada/serialization/envelope.hpp"
 #include "catalog.hpp"
@@ -23,11 +24,7 @@ message to_message(const group_handle& g, std::uint64_t seq, std::string bytes, 
     m.metadata["embedded-decode-error"] = armada::describe(e.error());
     return m;
   }
-  m.id = std::move(e->id);
-  m.key = std::move(e->key);
-  m.metadata = std::move(e->metadata);
-  m.payload = std::move(e->payload);
-  m.published = e->publish_time;
+  take_envelope(std::move(*e), m);
   return m;
 }
 

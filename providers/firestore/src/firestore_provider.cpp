@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "armada/herald/envelope_message.hpp"
 #include "armada/herald/errc.hpp"
 #include "armada/herald/redact.hpp"
 #include "armada/herald/lease_keeper.hpp"
@@ -55,11 +56,7 @@ public:
         continue; // another subscription took it first
       message m;
       if (auto e = serialization::decode_envelope(d.envelope)) {
-        m.id = std::move(e->id);
-        m.key = std::move(e->key);
-        m.metadata = std::move(e->metadata);
-        m.payload = std::move(e->payload);
-        m.published = e->publish_time;
+        take_envelope(std::move(*e), m);
       } else {
         m.id = d.name.substr(d.name.rfind('/') + 1);
         m.metadata["firestore-decode-error"] = "firestore provider: document " + d.name

@@ -1,6 +1,7 @@
 #include "armada/herald/nats/client.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 namespace armada::herald::nats {
@@ -219,24 +220,27 @@ message from_nats(natsMsg* msg, const std::string& topic) {
   int count = 0;
   if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
     for (int i = 0; i < count; ++i) {
+      // The id and the key hold one value each: read in place, without a list of values.
+      std::string* single = std::strcmp(keys[i], id_header) == 0    ? &m.id
+                            : std::strcmp(keys[i], key_header) == 0 ? &m.key
+                                                                    : nullptr;
+      if (single != nullptr) {
+        const char* value = nullptr;
+        if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK && value != nullptr)
+          single->assign(value);
+        continue;
+      }
       const char** values = nullptr;
       int n = 0;
       if (natsMsgHeader_Values(msg, keys[i], &values, &n) != NATS_OK)
         continue;
-      std::string joined;
+      auto& joined = m.metadata[keys[i]]; // a multi-value header: its values joined by '\n'
       for (int j = 0; j < n; ++j) {
         if (j > 0)
           joined += '\n';
         joined += values[j];
       }
       std::free(static_cast<void*>(values));
-      std::string name = keys[i];
-      if (name == id_header)
-        m.id = std::move(joined);
-      else if (name == key_header)
-        m.key = std::move(joined);
-      else
-        m.metadata[std::move(name)] = std::move(joined);
     }
     std::free(static_cast<void*>(keys));
   }

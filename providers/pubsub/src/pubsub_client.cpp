@@ -8,6 +8,7 @@
 #include "armada/herald/json_call.hpp"
 #include "armada/serialization/base64.hpp"
 #include "armada/serialization/json_number.hpp"
+#include "armada/herald/envelope_message.hpp"
 #include "armada/serialization/envelope.hpp"
 
 namespace armada::herald::pubsub {
@@ -160,11 +161,7 @@ message decode(const nlohmann::json& received, const std::string& topic) {
   if (format == "envelope") {
     auto e = serialization::decode_envelope(*data);
     if (e) {
-      out.id = e->id.empty() ? out.id : e->id;
-      out.key = e->key;
-      out.metadata = std::move(e->metadata);
-      out.payload = std::move(e->payload);
-      out.published = e->publish_time;
+      take_envelope(std::move(*e), out);
       return out;
     }
     attrs["pubsub-decode-error"] = "pubsub provider: message " + out.id + " of '" + topic

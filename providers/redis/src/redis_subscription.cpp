@@ -97,7 +97,7 @@ caf::expected<std::vector<message>> redis_subscription::claim(std::size_t max) {
     claim_cursor_ = "0-0";
   // More to scan: look again on the next fetch; else after the interval.
   next_claim_ = claim_cursor_ != "0-0" ? now : now + settings_.claim_interval;
-  auto got = read_entries(reply->element[1], topic_, 1);
+  auto got = read_entries(reply->element[1], topic_, 1, true);
   if (got.empty())
     return got;
   // The delivery count (the attempt) of each claimed entry, from the pending entries list.
@@ -145,7 +145,7 @@ caf::expected<std::vector<message>> redis_subscription::read_new(std::size_t max
   auto* stream = reply->element[0];
   if (stream->type != REDIS_REPLY_ARRAY || stream->elements < 2)
     return failed("XREADGROUP", "unexpected reply");
-  return read_entries(stream->element[1], topic_, 1);
+  return read_entries(stream->element[1], topic_, 1, true);
 }
 
 caf::expected<std::vector<message>> redis_subscription::fetch(std::size_t max, std::chrono::milliseconds wait) {
@@ -167,6 +167,11 @@ caf::expected<std::vector<message>> redis_subscription::fetch(std::size_t max, s
   auto until_claim = std::chrono::duration_cast<std::chrono::milliseconds>(next_claim_ - clock::now());
   auto block = std::clamp(until_claim, 0ms, wait);
   return read_new(max, block);
+}
+
+void redis_subscription::decode_batch(std::vector<message>& batch) const {
+  for (auto& m : batch)
+    decode_entry(m);
 }
 
 caf::error redis_subscription::ack(const message& m) {

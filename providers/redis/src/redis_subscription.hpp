@@ -34,6 +34,9 @@ public:
   caf::error ack_batch(const std::vector<message>& ms) override;
   caf::error nack(const message& m, std::chrono::milliseconds delay) override;
   void close() override;
+  /// Entries' envelopes are parsed by `decode_batch`, off the thread that reads the stream.
+  bool decodes_later() const override { return true; }
+  void decode_batch(std::vector<message>& batch) const override;
 
   const std::string& consumer() const { return consumer_; }
 

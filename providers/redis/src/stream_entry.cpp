@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "armada/herald/envelope_message.hpp"
 #include "armada/serialization/envelope.hpp"
 
 namespace armada::herald::redis {
@@ -42,7 +43,31 @@ command_args xadd_command(const std::string& key, const message& m, std::int64_t
   return args;
 }
 
-bool read_entry(const redisReply* entry, const std::string& topic, std::uint32_t attempt, message& out) {
+namespace {
+
+/// Fills `out` from envelope bytes; false (and `out` untouched) when they are not one.
+bool decode_into(std::string_view bytes, message& out) {
+  auto e = serialization::decode_envelope(bytes);
+  if (!e)
+    return false;
+  herald::take_envelope(std::move(*e), out);
+  if (out.id.empty())
+    out.id = out.broker;
+  return true;
+}
+
+/// A foreign or damaged entry, handed over with what it has (its fields already in metadata).
+void mark_foreign(message& out, const std::string& why) {
+  out.id = out.broker;
+  out.published = time_of(out.broker);
+  out.metadata["redis-decode-error"] = "redis provider: stream entry " + out.broker + " of '" + out.topic + "': "
+                                       + why + "; publish through herald (XADD key * e <envelope>)";
+}
+
+} // namespace
+
+bool read_entry(const redisReply* entry, const std::string& topic, std::uint32_t attempt, message& out,
+                bool decode_later) {
   if (entry == nullptr || entry->type != REDIS_REPLY_ARRAY || entry->elements < 2)
     return false;
   auto* fields = entry->element[1];
@@ -56,41 +81,39 @@ bool read_entry(const redisReply* entry, const std::string& topic, std::uint32_t
   for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
     if (view_of(fields->element[i]) == envelope_field)
       envelope = fields->element[i + 1];
-  std::string why;
-  if (envelope != nullptr) {
-    auto e = serialization::decode_envelope(view_of(envelope));
-    if (e) {
-      out.id = std::move(e->id);
-      out.key = std::move(e->key);
-      out.metadata = std::move(e->metadata);
-      out.payload = std::move(e->payload);
-      out.published = e->publish_time;
-      if (out.id.empty())
-        out.id = out.broker;
-      return true;
-    }
-    why = "field 'e' is not an armada envelope";
-  } else {
-    why = "no field 'e' (the entry was not written by herald)";
+  if (envelope != nullptr && fields->elements == 2 && decode_later) {
+    out.payload.assign(view_of(envelope)); // the envelope: decode_entry finishes the message
+    return true;
   }
-  // A foreign or damaged entry: hand it over with what it has.
-  out.id = out.broker;
-  out.published = time_of(out.broker);
+  if (envelope != nullptr && decode_into(view_of(envelope), out))
+    return true;
   for (std::size_t i = 0; i + 1 < fields->elements; i += 2)
     out.metadata[text_of(fields->element[i])] = text_of(fields->element[i + 1]);
-  out.metadata["redis-decode-error"] = "redis provider: stream entry " + out.broker + " of '" + topic + "': " + why
-                                       + "; publish through herald (XADD key * e <envelope>)";
+  mark_foreign(out, envelope != nullptr ? "field 'e' is not an armada envelope"
+                                        : "no field 'e' (the entry was not written by herald)");
   return true;
 }
 
-std::vector<message> read_entries(const redisReply* entries, const std::string& topic, std::uint32_t attempt) {
+void decode_entry(message& m) {
+  if (!m.id.empty())
+    return; // finished by read_entry
+  auto bytes = std::move(m.payload);
+  m.payload.clear();
+  if (decode_into(bytes, m))
+    return;
+  m.metadata[envelope_field] = std::move(bytes);
+  mark_foreign(m, "field 'e' is not an armada envelope");
+}
+
+std::vector<message> read_entries(const redisReply* entries, const std::string& topic, std::uint32_t attempt,
+                                  bool decode_later) {
   std::vector<message> out;
   if (entries == nullptr || entries->type != REDIS_REPLY_ARRAY)
     return out;
   out.reserve(entries->elements);
   for (std::size_t i = 0; i < entries->elements; ++i) {
     message m;
-    if (read_entry(entries->element[i], topic, attempt, m))
+    if (read_entry(entries->element[i], topic, attempt, m, decode_later))
       out.push_back(std::move(m));
   }
   return out;

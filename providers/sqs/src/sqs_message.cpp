@@ -6,6 +6,7 @@
 #include "armada/herald/json_call.hpp"
 #include "armada/herald/sigv4.hpp"
 #include "armada/serialization/base64.hpp"
+#include "armada/herald/envelope_message.hpp"
 #include "armada/serialization/envelope.hpp"
 
 namespace armada::herald::sqs {
@@ -196,11 +197,7 @@ message decode(const nlohmann::json& received, const std::string& topic) {
     auto e = serialization::decode_envelope(body);
     if (!e)
       return fail("herald.format is envelope but the body is not an armada envelope");
-    out.id = e->id.empty() ? out.id : e->id;
-    out.key = e->key;
-    out.metadata = std::move(e->metadata);
-    out.payload = std::move(e->payload);
-    out.published = e->publish_time;
+    take_envelope(std::move(*e), out);
     return out;
   }
   out.payload = std::move(body);

@@ -49,7 +49,114 @@ public:
   void close() override {}
 };
 
+/// Hands out `total` messages whose decoding it leaves for later: fetch gives the raw form
+/// ("raw:N", no id), decode_batch the finished one, and each records the thread it ran on.
+class late_decoding_subscription final : public herald::subscription_driver {
+public:
+  explicit late_decoding_subscription(int total) : total_(total) {}
+
+  caf::expected<std::vector<herald::message>> fetch(std::size_t max, std::chrono::milliseconds wait) override {
+    std::vector<herald::message> out;
+    {
+      std::lock_guard guard{mtx};
+      fetch_threads.insert(std::this_thread::get_id());
+      for (; next_ < total_ && out.size() < std::min<std::size_t>(max, 7); ++next_) {
+        herald::message m;
+        m.payload = "raw:" + std::to_string(next_);
+        m.broker = std::to_string(next_);
+        out.push_back(std::move(m));
+      }
+    }
+    if (out.empty())
+      std::this_thread::sleep_for(std::min(wait, std::chrono::milliseconds{5})); // the broker's wait
+    return out;
+  }
+  caf::error ack(const herald::message& m) override {
+    std::lock_guard guard{mtx};
+    acked.push_back(m.broker);
+    return caf::none;
+  }
+  caf::error nack(const herald::message&, std::chrono::milliseconds) override { return caf::none; }
+  void close() override {}
+  bool decodes_later() const override { return true; }
+  void decode_batch(std::vector<herald::message>& batch) const override {
+    {
+      std::lock_guard guard{mtx};
+      decode_threads.insert(std::this_thread::get_id());
+    }
+    for (auto& m : batch) {
+      m.payload = m.payload.substr(4);
+      m.id = "m-" + m.payload;
+    }
+  }
+
+  mutable std::mutex mtx;
+  mutable std::set<std::thread::id> fetch_threads;
+  mutable std::set<std::thread::id> decode_threads;
+  std::vector<std::string> acked;
+
+private:
+  int total_;
+  int next_ = 0;
+};
+
+class late_decoding_driver final : public herald::driver {
+public:
+  explicit late_decoding_driver(late_decoding_subscription* sub) : sub_(sub) {}
+  std::string provider() const override { return "late-decoding"; }
+  herald::features features() const override { return {}; }
+  caf::expected<herald::publish_receipt> publish(const herald::message&) override {
+    return herald::make_error(herald::errc::transport, "late-decoding provider: reads only");
+  }
+  caf::expected<std::unique_ptr<herald::subscription_driver>> subscribe(const std::string&,
+                                                                         const herald::subscribe_options&) override {
+    return std::unique_ptr<herald::subscription_driver>{sub_};
+  }
+  caf::expected<std::chrono::nanoseconds> ping() override { return std::chrono::nanoseconds{1}; }
+  void close() override {}
+
+private:
+  late_decoding_subscription* sub_; // handed over once, to the subscription actor
+};
+
 } // namespace
+
+TEST(herald_subscription, a_driver_that_decodes_later_has_its_batches_decoded_off_the_fetch_thread_in_order) {
+  auto rt = runtime::start(std::make_unique<config>());
+  auto* raw = new late_decoding_subscription{100};
+  auto conn = herald::connect(rt->system(), std::make_shared<late_decoding_driver>(raw));
+  std::mutex mtx;
+  std::vector<std::string> seen;
+  std::condition_variable cv;
+  auto sub = herald::subscribe(
+    conn, "orders",
+    [&](const herald::message& m) {
+      std::lock_guard guard{mtx};
+      seen.push_back(m.id + "/" + m.payload);
+      cv.notify_all();
+    },
+    herald::subscriber_options{.prefetch = 10});
+  ASSERT_TRUE(sub) << describe(sub.error());
+  {
+    std::unique_lock lock{mtx};
+    ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return seen.size() >= 100; })) << seen.size() << " of 100";
+  }
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(seen[i], "m-" + std::to_string(i) + "/" + std::to_string(i)); // decoded, in fetch order
+  ASSERT_TRUE(armada::testing::wait_until([&] {
+    std::lock_guard guard{raw->mtx};
+    return raw->acked.size() == 100;
+  }));
+  {
+    std::lock_guard guard{raw->mtx};
+    EXPECT_EQ(raw->fetch_threads.size(), 1u); // the subscription actor's own thread
+    ASSERT_FALSE(raw->decode_threads.empty());
+    for (auto& t : raw->decode_threads)
+      EXPECT_EQ(raw->fetch_threads.count(t), 0u) << "decoded on the fetch thread";
+  }
+  sub->close();
+  conn.close();
+}
 
 TEST(herald_subscription, a_failing_fetch_becomes_a_herald_error_event_naming_the_cause) {
   auto rt = runtime::start(std::make_unique<config>());

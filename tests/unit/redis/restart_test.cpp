@@ -76,6 +76,7 @@ TEST_F(redis_restart, publish_and_fetch_fail_while_the_server_is_down_and_recove
     auto batch = sub.fetch(100, 20ms);
     if (!batch)
       return false;
+    sub.decode_batch(*batch);
     for (auto& m : *batch)
       received.insert(m.payload);
     return sub.ack_batch(*batch) == caf::none;

@@ -55,6 +55,8 @@ protected:
       auto batch = s.fetch(n - got.size(), 50ms);
       EXPECT_TRUE(batch) << describe(batch.error());
       if (batch)
+        s.decode_batch(*batch);
+      if (batch)
         for (auto& m : *batch)
           got.push_back(std::move(m));
     }

@@ -48,6 +48,17 @@ public:
 
   /// Stops the subscription; unacked messages become available again. Idempotent.
   virtual void close() = 0;
+
+  /// Whether `fetch` leaves part of each message's decoding to `decode_batch`. A provider whose
+  /// messages take real work to decode (an envelope to parse) says so: its fetch thread then
+  /// only talks to the broker, and the decoding runs on another thread, overlapping the next
+  /// fetch.
+  virtual bool decodes_later() const { return false; }
+
+  /// Finishes the messages of one fetch (see `decodes_later`). Runs on another thread than
+  /// `fetch`, at the same time as later fetches, acks and nacks: it may use only its argument
+  /// and what never changes after subscribing.
+  virtual void decode_batch(std::vector<message>& /*batch*/) const {}
 };
 
 /// A provider instance (one connection). Used by one thread at a time (its connection actor),
