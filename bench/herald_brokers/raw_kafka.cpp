@@ -96,6 +96,18 @@ figures raw_kafka(const std::string& bootstrap, const std::string& topic, std::s
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (got++ == 0)
         first = clk::now();
+      // Read what herald reads of every message: its id (a header; librdkafka parses the
+      // headers on first access) and key.
+      rd_kafka_headers_t* hdrs = nullptr;
+      const void* id = nullptr;
+      std::size_t id_size = 0;
+      if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR
+          || rd_kafka_header_get_last(hdrs, "message-id", &id, &id_size) != RD_KAFKA_RESP_ERR_NO_ERROR
+          || m->key == nullptr) {
+        std::fprintf(stderr, "raw kafka: message at offset %lld has no id header or no key\n",
+                     static_cast<long long>(m->offset));
+        std::exit(1);
+      }
       // The same work as herald's ack: store where consumption resumes (committed by librdkafka).
       auto* done = rd_kafka_topic_partition_list_new(1);
       rd_kafka_topic_partition_list_add(done, topic.c_str(), m->partition)->offset = m->offset + 1;
