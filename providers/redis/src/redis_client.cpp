@@ -37,8 +37,12 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds d) {
   return std::chrono::milliseconds{static_cast<std::int64_t>(static_cast<double>(d.count()) * factor(gen))};
 }
 
+std::vector<std::string_view> views_of(const command_args& args) {
+  return {args.begin(), args.end()};
+}
+
 /// The reply, or null when the connection failed (ctx->errstr says why).
-reply_ptr run_on(redisContext* ctx, const command_args& args) {
+reply_ptr run_on(redisContext* ctx, const std::vector<std::string_view>& args) {
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   argv.reserve(args.size());
@@ -108,7 +112,7 @@ caf::error redis_client::connect() {
   redisEnableKeepAlive(ctx_);
   set_timeout(ep_.command_timeout);
   auto handshake = [&](const command_args& args, const std::string& what) -> std::string {
-    auto r = run_on(ctx_, args);
+    auto r = run_on(ctx_, views_of(args));
     if (!r)
       return "redis provider: lost the connection to " + ep_.shown() + " during " + what + " ("
              + lower(ctx_->errstr) + ")";
@@ -147,17 +151,23 @@ caf::error redis_client::lost(const std::string& what) {
                                        + " (" + why + "); it reconnects on the next call");
 }
 
-caf::expected<reply_ptr> redis_client::run(const command_args& args, std::chrono::milliseconds extra_wait) {
+caf::expected<reply_ptr> redis_client::run(const std::vector<std::string_view>& args,
+                                           std::chrono::milliseconds extra_wait) {
   if (auto err = ensure_connected())
     return err;
   set_timeout(ep_.command_timeout + extra_wait);
   auto r = run_on(ctx_, args);
   if (!r)
-    return lost(args.empty() ? std::string{"a command"} : args.front());
+    return lost(args.empty() ? std::string{"a command"} : std::string{args.front()});
   return caf::expected<reply_ptr>{std::move(r)};
 }
 
 caf::expected<reply_ptr> redis_client::command(const command_args& args, std::chrono::milliseconds extra_wait) {
+  return command_views(views_of(args), extra_wait);
+}
+
+caf::expected<reply_ptr> redis_client::command_views(const std::vector<std::string_view>& args,
+                                                     std::chrono::milliseconds extra_wait) {
   bool was_connected = ctx_ != nullptr;
   auto r = run(args, extra_wait);
   if (r || !was_connected)

@@ -182,13 +182,14 @@ caf::error redis_subscription::ack_batch(const std::vector<message>& ms) {
   if (ms.empty())
     return caf::none;
   std::lock_guard lock{mtx_};
-  command_args args{"XACK", key_, group_};
+  std::vector<std::string_view> args{"XACK", key_, group_};
+  args.reserve(3 + ms.size());
   for (auto& m : ms) {
     if (m.broker.empty())
       return make_error(errc::ack, "redis provider: message " + m.id + " has no stream id; ack takes the delivered message");
-    args.push_back(m.broker);
+    args.emplace_back(m.broker);
   }
-  auto r = client_.command(args);
+  auto r = client_.command_views(args);
   if (!r)
     return r.error();
   if (auto err = error_text(r->get()); !err.empty())

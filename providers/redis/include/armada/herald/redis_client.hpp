@@ -65,6 +65,11 @@ public:
   caf::expected<reply_ptr> command(const command_args& args,
                                    std::chrono::milliseconds extra_wait = std::chrono::milliseconds{0});
 
+  /// `command` with arguments that point into strings the caller keeps (no copies: an XACK of a
+  /// whole batch of stream ids).
+  caf::expected<reply_ptr> command_views(const std::vector<std::string_view>& args,
+                                         std::chrono::milliseconds extra_wait = std::chrono::milliseconds{0});
+
   /// Sends all commands in one write and reads all replies (one round trip). A lost connection
   /// is an error (nothing is retried: a prefix may have been applied).
   caf::expected<std::vector<reply_ptr>> pipeline(const std::vector<command_args>& cmds);
@@ -78,7 +83,7 @@ public:
 private:
   caf::error ensure_connected();
   caf::error lost(const std::string& what);
-  caf::expected<reply_ptr> run(const command_args& args, std::chrono::milliseconds extra_wait);
+  caf::expected<reply_ptr> run(const std::vector<std::string_view>& args, std::chrono::milliseconds extra_wait);
   void set_timeout(std::chrono::milliseconds t);
 
   endpoint ep_;
