@@ -106,7 +106,7 @@ caf::expected<T> blocking_request(caf::actor_system& sys, const connection_actor
                                   std::chrono::milliseconds timeout, auto... args) {
   caf::scoped_actor self{sys};
   caf::expected<T> result{caf::error{}};
-  self->request(actor, caf::timespan{timeout}, args...)
+  self->request(actor, caf::timespan{timeout}, std::move(args)...) // moved in: a batch is not copied
     .receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = std::move(err); });
   return result;
 }
