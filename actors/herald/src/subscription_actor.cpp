@@ -121,20 +121,17 @@ void poll(subscription_pointer self) {
 /// The decoding stage of a driver that `decodes_later`, in front of the sink: decodes each
 /// batch, in the order they come, and passes it on (failure reports too, in order). Ends with the
 /// subscription actor.
-delivery_sink spawn_decoder(caf::actor_system& sys, std::shared_ptr<const subscription_driver> sub,
-                            delivery_sink sink, const caf::actor_addr& subscription) {
-  return sys.spawn([sub = std::move(sub), sink = std::move(sink),
-                    subscription](delivery_sink::pointer self) -> delivery_sink::behavior_type {
-    self->monitor(subscription);
-    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
-    return {
-      [self, sub, sink](deliver_atom, std::vector<message>& batch, subscription_actor& from) {
-        sub->decode_batch(batch);
-        self->send(sink, deliver_atom::value, std::move(batch), std::move(from));
-      },
-      [self, sink](fetch_failed_atom, caf::error& err) { self->send(sink, fetch_failed_atom::value, std::move(err)); },
-    };
-  });
+delivery_sink::behavior_type decoder_behavior(delivery_sink::pointer self, std::shared_ptr<const subscription_driver> sub,
+                                              delivery_sink sink, caf::actor_addr subscription) {
+  self->monitor(subscription);
+  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  return {
+    [self, sub, sink](deliver_atom, std::vector<message>& batch, subscription_actor& from) {
+      sub->decode_batch(batch);
+      self->send(sink, deliver_atom::value, std::move(batch), std::move(from));
+    },
+    [self, sink](fetch_failed_atom, caf::error& err) { self->send(sink, fetch_failed_atom::value, std::move(err)); },
+  };
 }
 
 subscription_actor::behavior_type subscription_behavior(subscription_pointer self,
@@ -151,7 +148,12 @@ subscription_actor::behavior_type subscription_behavior(subscription_pointer sel
   s.st.group = opts.group;
   // Runs after the state is gone: hold the driver itself (close is idempotent).
   self->attach_functor([sub = s.sub] { sub->close(); });
-  s.out = s.sub->decodes_later() ? spawn_decoder(self->system(), s.sub, s.sink, self->address()) : s.sink;
+  // (Its arguments go through spawn: CAF 0.17 binds a null tuple for a spawn without any, which
+  // UBSan reports.)
+  s.out = s.sub->decodes_later()
+            ? self->system().spawn(decoder_behavior, std::shared_ptr<const subscription_driver>{s.sub}, s.sink,
+                                   self->address())
+            : s.sink;
   // The sink going away ends the subscription (its unacked messages are redelivered).
   self->monitor(s.sink);
   self->set_down_handler([self](caf::down_msg&) {
