@@ -63,6 +63,7 @@ caf::error amqp_subscription::release_due() {
   while (!held_.empty() && held_.begin()->first <= now) {
     auto tag = held_.begin()->second;
     held_.erase(held_.begin());
+    unsettled().erase(tag);
     if (auto st = amqp_basic_nack(session_.state(), amqp_session::channel, tag, 0, 1); st != AMQP_STATUS_OK)
       return session_.lost("basic.nack", st);
   }
@@ -98,6 +99,7 @@ caf::expected<std::vector<message>> amqp_subscription::fetch(std::size_t max, st
       m.attempt = n != nacked_.end() ? n->second + 1 : (env.redelivered ? 2 : 1);
       if (n != nacked_.end())
         nacked_.erase(n);
+      unsettled().insert(env.delivery_tag);
       amqp_destroy_envelope(&env);
       out.push_back(std::move(m));
       continue;
@@ -146,9 +148,45 @@ caf::error amqp_subscription::settle(const message& m, const char* what,
   return caf::none;
 }
 
+std::set<std::uint64_t>& amqp_subscription::unsettled() {
+  if (unsettled_generation_ != session_.generation()) {
+    unsettled_.clear(); // the old connection's deliveries were requeued by the broker
+    unsettled_generation_ = session_.generation();
+  }
+  return unsettled_;
+}
+
 caf::error amqp_subscription::ack(const message& m) {
-  return settle(m, "basic.ack",
-                [&](std::uint64_t tag) { return amqp_basic_ack(session_.state(), amqp_session::channel, tag, 0); });
+  return settle(m, "basic.ack", [&](std::uint64_t tag) {
+    unsettled().erase(tag);
+    return amqp_basic_ack(session_.state(), amqp_session::channel, tag, 0);
+  });
+}
+
+caf::error amqp_subscription::ack_batch(const std::vector<message>& ms) {
+  std::vector<std::uint64_t> tags;
+  {
+    std::lock_guard guard{mtx_};
+    if (closed_)
+      return closed_error();
+    tags.reserve(ms.size());
+    for (auto& m : ms)
+      if (auto tag = tag_of(m); tag != 0)
+        tags.push_back(tag); // 0: delivered on a lost connection, requeued by the broker
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    if (tags.empty())
+      return caf::none;
+    auto& open = unsettled();
+    if (tags.size() > 1 && open.size() >= tags.size() && std::equal(tags.begin(), tags.end(), open.begin())) {
+      // Exactly the oldest unsettled deliveries: `multiple` acks them and nothing else.
+      open.erase(open.begin(), std::next(open.begin(), static_cast<std::ptrdiff_t>(tags.size())));
+      if (auto st = amqp_basic_ack(session_.state(), amqp_session::channel, tags.back(), 1); st != AMQP_STATUS_OK)
+        return session_.lost("basic.ack", st);
+      return caf::none;
+    }
+  }
+  return subscription_driver::ack_batch(ms); // out of order: one by one
 }
 
 caf::error amqp_subscription::nack(const message& m, std::chrono::milliseconds delay) {
@@ -158,6 +196,7 @@ caf::error amqp_subscription::nack(const message& m, std::chrono::milliseconds d
       held_.emplace(clock::now() + delay, tag); // unacked meanwhile: a crash still requeues it
       return static_cast<int>(AMQP_STATUS_OK);
     }
+    unsettled().erase(tag);
     return amqp_basic_nack(session_.state(), amqp_session::channel, tag, 0, 1);
   });
 }
@@ -165,6 +204,7 @@ caf::error amqp_subscription::nack(const message& m, std::chrono::milliseconds d
 caf::error amqp_subscription::reject(const message& m) {
   return settle(m, "basic.reject", [&](std::uint64_t tag) {
     nacked_.erase(m.id);
+    unsettled().erase(tag);
     return amqp_basic_reject(session_.state(), amqp_session::channel, tag, 0);
   });
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ public:
 
   caf::expected<std::vector<message>> fetch(std::size_t max, std::chrono::milliseconds wait) override;
   caf::error ack(const message& m) override;
+  /// One basic.ack with `multiple` when the batch is exactly the oldest unsettled deliveries of
+  /// the connection (the usual case: handled in order); one basic.ack per message otherwise.
+  caf::error ack_batch(const std::vector<message>& ms) override;
   caf::error nack(const message& m, std::chrono::milliseconds delay) override;
   /// basic.reject without requeue: the queue's dead-letter exchange gets it (else it is dropped).
   caf::error reject(const message& m) override;
@@ -45,6 +49,9 @@ private:
   /// message delivered on a lost connection: the broker requeued it.
   caf::error settle(const message& m, const char* what, const std::function<int(std::uint64_t)>& send);
   caf::error closed_error() const;
+  /// The delivery tags of the current connection not settled yet (`unsettled_`), reset for a
+  /// new connection.
+  std::set<std::uint64_t>& unsettled();
 
   amqp_session session_;
   std::string topic_;
@@ -54,6 +61,8 @@ private:
   std::atomic<bool> closed_{false};
   std::multimap<clock::time_point, std::uint64_t> held_; ///< nacked with a delay: tag, due at the key
   std::map<std::string, std::uint32_t> nacked_;           ///< attempt of each nacked message, by id
+  std::set<std::uint64_t> unsettled_;                     ///< delivered, not acked, nacked or rejected
+  std::uint64_t unsettled_generation_ = 0;                ///< the connection `unsettled_` belongs to
 };
 
 } // namespace armada::herald::amqp

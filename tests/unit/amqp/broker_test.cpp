@@ -100,6 +100,33 @@ TEST(amqp_broker, prefetch_bounds_what_the_broker_hands_out_before_acks) {
   EXPECT_EQ(next[0].payload, "2");
 }
 
+TEST(amqp_broker, a_batch_ack_settles_exactly_its_messages_whether_they_are_the_oldest_or_not) {
+  ARMADA_AMQP_OR_SKIP(url);
+  auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
+  ASSERT_TRUE(d) << describe(d.error());
+  auto s = (*d)->subscribe("orders", {.prefetch = 10});
+  ASSERT_TRUE(s) << describe(s.error());
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE((*d)->publish(msg(std::to_string(i))));
+  auto got = fetch_n(**s, 6);
+  ASSERT_EQ(got.size(), 6u);
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(got[i].payload, std::to_string(i));
+  ASSERT_FALSE((*s)->ack_batch({got[0], got[1]})); // the two oldest: one basic.ack with `multiple`
+  ASSERT_FALSE((*s)->ack_batch({got[5], got[3]})); // not the oldest ("2" is still out): one by one
+  ASSERT_FALSE((*s)->ack(got[4]));
+  (*s)->close(); // "2" was never settled: the broker requeues it, and only it
+  auto again = (*d)->subscribe("orders", {.prefetch = 10});
+  ASSERT_TRUE(again) << describe(again.error());
+  auto back = fetch_n(**again, 1);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].payload, "2");
+  auto more = (*again)->fetch(10, 300ms); // a window to assert that nothing else comes back
+  ASSERT_TRUE(more) << describe(more.error());
+  EXPECT_TRUE(more->empty()) << more->size() << " more, first " << more->front().payload;
+  EXPECT_FALSE((*again)->ack(back[0]));
+}
+
 TEST(amqp_broker, a_nacked_message_is_held_for_its_delay_then_requeued_with_the_next_attempt) {
   ARMADA_AMQP_OR_SKIP(url);
   auto d = herald::amqp::make_driver(url + "?prefix=" + fresh_prefix());
