@@ -63,11 +63,19 @@ public:
       return closed_error();
     auto deadline = clock::now() + wait;
     take_due(out, max);
-    // What the local buffer holds: taken without waiting (and without a clock read per message).
-    auto got = caf::expected<bool>{true};
-    while (out.size() < max && (got = take_next(out, 0)) && *got) {}
-    if (!got)
-      return got.error();
+    // What the local buffer holds, taken without waiting (and without a clock read per message).
+    auto take_buffered = [&]() -> caf::error {
+      while (out.size() < max) {
+        auto got = take_next(out, 0);
+        if (!got)
+          return std::move(got.error());
+        if (!*got)
+          break;
+      }
+      return caf::none;
+    };
+    if (auto err = take_buffered())
+      return err;
     while (out.empty()) {
       // Nothing there: block for the first message (bounded by `wait` and by the next nacked
       // one due), then take what else is there.
@@ -83,11 +91,13 @@ public:
       // At least 1 ms: nats.c counts in milliseconds, and a shorter wait would spin.
       auto timeout = std::max<std::int64_t>(
         1, std::chrono::ceil<std::chrono::milliseconds>(until - now).count());
-      got = take_next(out, timeout);
+      auto got = take_next(out, timeout);
       if (!got)
         return got.error();
       take_due(out, max);
-      while (*got && out.size() < max && (got = take_next(out, 0)) && *got) {}
+      if (*got)
+        if (auto err = take_buffered())
+          return err;
     }
     return out;
   }
