@@ -152,6 +152,12 @@ bool instance::has_listeners(const signal& s) const {
 emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const signal& s,
                                    severity level, std::vector<field> fields,
                                    delivery_callback done, std::optional<time_point> ts) {
+  return emit_impl(std::move(ctx), s, level, &fields, {}, std::move(done), ts);
+}
+
+emit_result instance::emit_impl(std::shared_ptr<const context> ctx, const signal& s,
+                                severity level, std::vector<field>* owned, std::span<field> moved,
+                                delivery_callback done, std::optional<time_point> ts) {
   auto timestamp = ts ? *ts : armada::fast_wall_now();
   auto& st = lookup(*reg_, s);
   st.emitted.fetch_add(1, std::memory_order_relaxed);
@@ -178,7 +184,14 @@ emit_result instance::emit_tracked(std::shared_ptr<const context> ctx, const sig
   block->sig = s;
   block->timestamp = timestamp;
   block->level = level;
-  block->fields.swap(fields); // the block's old buffer is freed here, on the emitting thread
+  if (owned) {
+    block->fields.swap(*owned); // the block's old buffer is freed with *owned, on this thread
+  } else {
+    block->fields.clear();
+    block->fields.reserve(moved.size()); // a reused block keeps its buffer
+    for (auto& f : moved)
+      block->fields.push_back(std::move(f));
+  }
   block->ctx = std::move(ctx);
   block->on_delivered = std::move(done);
   auto ev = event{std::move(block)};

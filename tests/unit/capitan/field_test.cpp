@@ -127,6 +127,45 @@ TEST_F(capitan_test, an_event_a_hook_keeps_is_never_overwritten_by_later_emits) 
   kept_events_keep_their_fields(make({.sync = true}), true);
 }
 
+// Events nobody kept are reused with their field storage: each must carry exactly the fields
+// of its own emit, whether the one before had more, fewer or none.
+void reused_events_carry_only_their_own_fields(capitan::instance& bus) {
+  std::mutex m;
+  std::vector<std::vector<std::string>> seen; // field names per event, in order
+  auto l = bus.hook(order_placed, [&](const capitan::event& e) {
+    std::vector<std::string> names;
+    for (auto& f : e.fields())
+      names.push_back(f.name() + "=" + (f.name() == "order_id" ? *order_id.from(e) : ""));
+    std::lock_guard g{m};
+    seen.push_back(std::move(names));
+  });
+  for (int i = 0; i < 300; ++i) {
+    auto id = "O-" + std::to_string(i);
+    switch (i % 3) {
+      case 0: bus.emit(order_placed, order_id(id), amount(1.5), order_id(id + "b")); break;
+      case 1: bus.emit(order_placed); break;
+      default: bus.emit(order_placed, order_id(id)); break;
+    }
+  }
+  bus.drain();
+  std::lock_guard g{m};
+  ASSERT_EQ(seen.size(), 300u);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    auto id = "O-" + std::to_string(i);
+    std::vector<std::string> expected;
+    if (i % 3 == 0)
+      expected = {"order_id=" + id + "b", "amount=", "order_id=" + id + "b"};
+    else if (i % 3 == 2)
+      expected = {"order_id=" + id};
+    EXPECT_EQ(seen[i], expected) << "event " << i;
+  }
+}
+
+TEST_F(capitan_test, a_reused_event_carries_exactly_the_fields_of_its_own_emit) {
+  reused_events_carry_only_their_own_fields(inst());
+  reused_events_carry_only_their_own_fields(make({.sync = true}));
+}
+
 TEST_F(capitan_test, replay_redelivers_a_stored_event_synchronously_marked_as_replay) {
   std::vector<capitan::event> seen;
   std::mutex m;

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -108,31 +109,31 @@ public:
   /// Emits an event with severity info. Returns whether it was queued and, if not, why.
   template <class... Fields>
   emit_result emit(const signal& s, Fields&&... fs) {
-    return emit_with(nullptr, s, severity::info, make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(nullptr, s, severity::info, std::forward<Fields>(fs)...);
   }
 
   /// Emits with a context: cancellation token, blocking deadline, trace and correlation ids.
   template <class... Fields>
   emit_result emit(const context& ctx, const signal& s, Fields&&... fs) {
-    return emit_with(std::make_shared<const context>(ctx), s, severity::info,
-                     make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(std::make_shared<const context>(ctx), s, severity::info,
+                         std::forward<Fields>(fs)...);
   }
 
   template <class... Fields>
   emit_result debug(const signal& s, Fields&&... fs) {
-    return emit_with(nullptr, s, severity::debug, make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(nullptr, s, severity::debug, std::forward<Fields>(fs)...);
   }
   template <class... Fields>
   emit_result info(const signal& s, Fields&&... fs) {
-    return emit_with(nullptr, s, severity::info, make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(nullptr, s, severity::info, std::forward<Fields>(fs)...);
   }
   template <class... Fields>
   emit_result warn(const signal& s, Fields&&... fs) {
-    return emit_with(nullptr, s, severity::warn, make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(nullptr, s, severity::warn, std::forward<Fields>(fs)...);
   }
   template <class... Fields>
   emit_result error(const signal& s, Fields&&... fs) {
-    return emit_with(nullptr, s, severity::error, make_fields(std::forward<Fields>(fs)...));
+    return emit_in_place(nullptr, s, severity::error, std::forward<Fields>(fs)...);
   }
 
   /// The general form of every emit.
@@ -200,13 +201,25 @@ public:
   bool sync() const;
 
 private:
+  // The typed emits build their fields on the stack and move them into the event: the event's
+  // storage is reused from earlier events, so an emit allocates no field vector of its own.
   template <class... Fields>
-  static std::vector<field> make_fields(Fields&&... fs) {
-    std::vector<field> result;
-    result.reserve(sizeof...(Fields));
-    (result.emplace_back(std::forward<Fields>(fs)), ...);
-    return result;
+  emit_result emit_in_place(std::shared_ptr<const context> ctx, const signal& s, severity level,
+                            Fields&&... fs) {
+    if constexpr (sizeof...(Fields) == 0) {
+      return emit_impl(std::move(ctx), s, level, nullptr, {}, nullptr, std::nullopt);
+    } else {
+      field fields[] = {field(std::forward<Fields>(fs))...};
+      return emit_impl(std::move(ctx), s, level, nullptr, std::span<field>{fields}, nullptr,
+                       std::nullopt);
+    }
   }
+
+  // Every emit ends here; the fields come either as a vector to take over (`owned`) or as
+  // values to move from (`moved`).
+  emit_result emit_impl(std::shared_ptr<const context> ctx, const signal& s, severity level,
+                        std::vector<field>* owned, std::span<field> moved, delivery_callback done,
+                        std::optional<time_point> timestamp);
 
   caf::actor_system& sys_;
   std::shared_ptr<detail::registry> reg_;
