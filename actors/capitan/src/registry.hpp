@@ -107,9 +107,12 @@ struct signal_state {
   bool scheduled = false; // a wake message is in flight or the topic actor is draining
   /// Event blocks the topic actor delivered and nobody kept, cleared, for emitters to fill
   /// again (guarded by q_mtx): an emit then allocates nothing that another thread frees, and
-  /// glibc's per-thread caches serve both sides. At most `max_spares`.
+  /// glibc's per-thread caches serve both sides. At most `max_spares`: as many blocks as a
+  /// queue of 1024 holds, so a busy signal with a deep queue allocates none in steady state
+  /// (with 256, an emitter ahead of its topic actor by more than that allocated a block and
+  /// the topic actor freed one per event).
   std::vector<std::shared_ptr<event::data>> spares;
-  static constexpr std::size_t max_spares = 256;
+  static constexpr std::size_t max_spares = 1024;
   std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
 
   // Written by the topic actor per event or batch.
