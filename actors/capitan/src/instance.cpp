@@ -126,12 +126,12 @@ void reuse_here(event& ev) {
     spare_events.push_back(std::move(d));
 }
 
-/// Takes a few of the blocks the topic actor of `st` gave back (caller holds st.q_mtx).
+/// When this thread has no spare blocks left, takes all the ones the topic actor of `st` gave
+/// back: one swap of two vectors, so the queue lock is held no longer for it (caller holds
+/// st.q_mtx).
 void take_spares(signal_state& st) {
-  for (int n = 0; n < 8 && !st.spares.empty() && spare_events.size() < max_local_spares; ++n) {
-    spare_events.push_back(std::move(st.spares.back()));
-    st.spares.pop_back();
-  }
+  if (spare_events.empty())
+    spare_events.swap(st.spares);
 }
 
 signal_state& lookup(detail::registry& reg, const signal& s) {
@@ -253,21 +253,18 @@ emit_result instance::emit_impl(std::shared_ptr<const context> ctx, const signal
         ++spins;
         lock.unlock();
         // Poll without the lock (the topic actor needs it to take the batch).
-        while (st.depth_estimate() >= now_cfg->buffer_size && std::chrono::steady_clock::now() < spin_until) {
-#if defined(__x86_64__) || defined(__i386__)
-          for (int i = 0; i < 32; ++i)
-            __builtin_ia32_pause(); // spin, not yield: a yield on a loaded machine gives away a slice
-#else
-          std::this_thread::yield();
-#endif
-        }
+        while (st.depth_estimate() >= now_cfg->buffer_size && std::chrono::steady_clock::now() < spin_until)
+          detail::cpu_relax(); // spin, not yield: a yield on a loaded machine gives away a slice
         lock.lock();
         continue;
       }
+      // Counted while asleep (after the spin): the topic actor notifies per event only then.
+      st.sleepers.fetch_add(1);
       if (deadline == std::chrono::steady_clock::time_point::max())
         st.cv.wait(lock, token, ready);
       else
         st.cv.wait_until(lock, token, deadline, ready);
+      st.sleepers.fetch_sub(1);
     }
     st.waiters.fetch_sub(1);
     if (outcome) {
@@ -283,7 +280,7 @@ emit_result instance::emit_impl(std::shared_ptr<const context> ctx, const signal
   st.scheduled = true;
   lock.unlock();
   if (wake)
-    caf::anon_send(topic, wake_atom::value);
+    caf::anon_send(*topic, wake_atom::value);
   return emit_result{true, std::nullopt};
 }
 

@@ -13,14 +13,6 @@ namespace armada::capitan::detail {
 namespace {
 thread_local int hook_depth = 0;
 
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  for (int i = 0; i < 32; ++i)
-    __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
 
 struct hook_scope {
   hook_scope() { ++hook_depth; }
@@ -79,6 +71,20 @@ void signal_state::record_schema(const event& e) {
       schema.emplace(f.name(), std::string{f.variant()});
 }
 
+void queue_mutex::lock_contended() {
+  // Spin (reading, not writing the line the holder will release) for about a microsecond:
+  // longer than the sections this lock guards, shorter than a sleep and a wake-up.
+  for (int i = 0; i < 64; ++i) {
+    int expected = 0;
+    if (state_.load(std::memory_order_relaxed) == 0
+        && state_.compare_exchange_weak(expected, 1, std::memory_order_acquire))
+      return;
+    cpu_pause();
+  }
+  while (state_.exchange(2, std::memory_order_acquire) != 0)
+    state_.wait(2, std::memory_order_relaxed);
+}
+
 std::shared_ptr<event::data> reusable_block(event& e) {
   // Only blocks that emit made (mutable) get here. A hook that kept the event holds a
   // reference: then the block is freed when the last holder lets go.
@@ -93,17 +99,15 @@ std::shared_ptr<event::data> reusable_block(event& e) {
 }
 
 void signal_state::recycle(event& e) {
-  if (auto d = reusable_block(e))
+  if (auto d = reusable_block(e); d && recycled.size() < max_spares)
     recycled.push_back(std::move(d));
 }
 
 void signal_state::give_back_spares() {
-  for (auto& d : recycled) {
-    if (spares.size() >= max_spares)
-      break;
-    spares.push_back(std::move(d));
-  }
-  recycled.clear();
+  // Under q_mtx, which emitters wait for: only ever a swap of two vectors. When the emitters
+  // have not taken the last ones yet, the recycled blocks wait here for the next batch.
+  if (spares.empty())
+    spares.swap(recycled);
 }
 
 signal_stats signal_state::snapshot() {
@@ -295,7 +299,11 @@ bool registry::flush(signal_state& st, std::vector<listener_ptr>& listeners,
           // The event leaves the queue: the bound counts waiting events, not the one in the hooks.
           // Only this actor writes it: a plain store, no locked read-modify-write.
           st.batch_remaining.store(st.batch_remaining.load(std::memory_order_relaxed) - 1);
-          if (st.waiters.load() > 0)
+          // Emitters that spin for room read the count above without the lock; only those
+          // asleep on the condition variable need the lock and a notify. (The count's store
+          // and the load here are sequentially consistent, as are the emitter's increment of
+          // `sleepers` and its check of the count: one of the two sides sees the other.)
+          if (st.sleepers.load() > 0)
             st.wake_waiters();
           auto& e = item.ev;
           auto& done = e.get()->on_delivered;
@@ -352,19 +360,19 @@ void registry::detach(const listener_ptr& l) {
     st->wake_waiters();
 }
 
-topic_actor registry::ensure_topic(signal_state& st) {
+const topic_actor* registry::ensure_topic(signal_state& st) {
   if (st.has_topic.load(std::memory_order_acquire))
-    return st.topic;
+    return &st.topic;
   std::lock_guard guard{st.mtx};
   if (!st.has_topic.load()) {
     // Checked under st.mtx, which shutdown takes to find the topics it stops: a topic spawned
     // after that would outlive the instance, and the actor system would wait for it forever.
     if (shut_down.load())
-      return {};
+      return nullptr;
     st.topic = spawn_topic(sys, shared_from_this(), &st, st.current_list());
     st.has_topic.store(true, std::memory_order_release);
   }
-  return st.topic;
+  return &st.topic;
 }
 
 void registry::attach_observer(const std::shared_ptr<observer_impl>& obs, signal_state& st) {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -72,6 +73,48 @@ struct queue_item {
   listener_ptr l;
 };
 
+/// One spin-wait hint to the CPU (a yield where there is none).
+inline void cpu_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// Waits a little while spinning (32 hints, about a microsecond on x86): not a yield, which
+/// on a loaded machine can give away a whole time slice.
+inline void cpu_relax() {
+  for (int i = 0; i < 32; ++i)
+    cpu_pause();
+}
+
+/// A mutex for critical sections of a few dozen instructions that two cores take in turn
+/// (an emitter per event, the topic actor per batch). A waiter spins on a plain read for a
+/// while before it sleeps in the kernel: std::mutex sleeps at the first collision, and then
+/// the holder's unlock pays a system call to wake it, which costs far more than the wait.
+class queue_mutex {
+public:
+  void lock() {
+    int expected = 0;
+    if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire))
+      lock_contended();
+  }
+  bool try_lock() {
+    int expected = 0;
+    return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire);
+  }
+  void unlock() {
+    if (state_.exchange(0, std::memory_order_release) == 2)
+      state_.notify_one();
+  }
+
+private:
+  void lock_contended();
+  // 0: free, 1: locked, 2: locked and someone may sleep on it.
+  std::atomic<int> state_{0};
+};
+
 /// Takes the block of an event that emit made, cleared for the next emit, when nobody else
 /// holds it; null otherwise. Leaves `e` empty.
 std::shared_ptr<event::data> reusable_block(event& e);
@@ -89,7 +132,8 @@ struct signal_state {
   std::atomic<const resolved_config*> cfg{nullptr};
   std::atomic<std::uint64_t> listener_count{0};
   std::atomic<bool> has_topic{false};
-  std::atomic<int> waiters{0};
+  std::atomic<int> waiters{0};  // emitters waiting for room (spinning or asleep)
+  std::atomic<int> sleepers{0}; // of those, the ones asleep on `cv`
   /// Current listeners (copy-on-write; readers load without a lock). Replaced vectors are
   /// retired, not freed, until the signal dies: a reader may still iterate one.
   std::atomic<const std::vector<listener_ptr>*> list{nullptr};
@@ -98,7 +142,7 @@ struct signal_state {
 
   // Written by emitters on every emit: the queue (guarded by q_mtx; lock order: mtx before
   // q_mtx) and the emit counter.
-  alignas(64) std::mutex q_mtx;
+  alignas(64) queue_mutex q_mtx;
   std::atomic<std::uint64_t> emitted{0};
   std::vector<queue_item> pending;
   std::int64_t pending_events = 0;
@@ -107,10 +151,10 @@ struct signal_state {
   bool scheduled = false; // a wake message is in flight or the topic actor is draining
   /// Event blocks the topic actor delivered and nobody kept, cleared, for emitters to fill
   /// again (guarded by q_mtx): an emit then allocates nothing that another thread frees, and
-  /// glibc's per-thread caches serve both sides. At most `max_spares`: as many blocks as a
-  /// queue of 1024 holds, so a busy signal with a deep queue allocates none in steady state
-  /// (with 256, an emitter ahead of its topic actor by more than that allocated a block and
-  /// the topic actor freed one per event).
+  /// glibc's per-thread caches serve both sides. The topic actor hands them over and an
+  /// emitter takes them by swapping whole vectors, never block by block under the lock (a
+  /// long hold there put the emitter to sleep in the kernel). At most `max_spares`: as many
+  /// as a queue of 1024 holds, so a busy signal with a deep queue allocates none.
   std::vector<std::shared_ptr<event::data>> spares;
   static constexpr std::size_t max_spares = 1024;
   std::condition_variable_any cv; // blocked emitters wait here, with q_mtx
@@ -122,12 +166,14 @@ struct signal_state {
   alignas(64) std::atomic<std::int64_t> batch_remaining{0};
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> hook_errors{0};
-  /// Blocks recycled by the topic actor since it last held q_mtx (topic actor only).
+  /// Blocks recycled by the topic actor and not handed over yet (topic actor only; at most
+  /// `max_spares`, the rest are freed).
   std::vector<std::shared_ptr<event::data>> recycled;
 
   /// Keeps the block of a delivered event `e` for reuse when nobody else holds it (topic actor).
   void recycle(event& e);
-  /// Moves the recycled blocks to `spares` (caller holds q_mtx; topic actor).
+  /// Hands the recycled blocks over when the emitters took the last ones (caller holds q_mtx;
+  /// topic actor).
   void give_back_spares();
 
   alignas(64) std::mutex mtx; // guards everything below
@@ -183,7 +229,10 @@ public:
   /// Removes a listener: no new deliveries, queued ones still happen (topic detaches in order).
   void detach(const listener_ptr& l);
 
-  topic_actor ensure_topic(signal_state& st);
+  /// The topic actor of `st`, spawned on first use; null once shut down. The handle is set
+  /// once and never changes: emitters use it without copying (a copy would touch the actor's
+  /// reference count, which the scheduler writes too).
+  const topic_actor* ensure_topic(signal_state& st);
   /// Appends a listener change to the signal's queue (caller holds st.mtx; topic exists).
   void enqueue_control(signal_state& st, queue_item item);
   /// Processes up to `max_batches` batches of `st`'s queue on the calling (topic actor)
