@@ -88,7 +88,8 @@ node_actor connect(caf::actor_system& sys, const tls_options& tls, std::map<std:
 /// The error of a failed request to the node at `address` about `what`.
 caf::error request_failed(const caf::error& err, const std::string& address, const std::string& what) {
   if (err == caf::sec::request_timeout)
-    return make_error(errc::timeout, "aegis inspect: " + address + " did not answer " + what + " in time");
+    return make_error(errc::timeout, "aegis inspect: " + address + " did not answer " + what
+                                       + " in time; is the node paused or overloaded?");
   if (err.category() == error_category)
     return err; // the node's own answer (unknown function, unauthorized, …)
   return make_error(errc::network, "aegis inspect: " + address + " failed (" + armada::describe(err) + ")");

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 extern char** environ;
 
 namespace armada::testing {
@@ -101,6 +103,23 @@ bool process::exited() {
 void process::signal(int sig) {
   if (pid_ > 0)
     ::kill(pid_, sig);
+}
+
+bool process::pause() {
+  if (pid_ <= 0)
+    return false;
+  ::kill(pid_, SIGSTOP);
+  int status = 0;
+  for (;;) {
+    if (::waitpid(pid_, &status, WUNTRACED) == pid_) {
+      if (WIFSTOPPED(status))
+        return true;
+      pid_ = -1; // ended (and now reaped)
+      return false;
+    }
+    if (errno != EINTR)
+      return false;
+  }
 }
 
 int process::stop(int sig) {

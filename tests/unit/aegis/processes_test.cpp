@@ -211,7 +211,7 @@ TEST(aegis_processes, the_lowest_id_paused_past_the_dead_timeout_rejoins_and_the
 TEST(aegis_processes, inspecting_a_paused_node_times_out_with_an_error_naming_the_cause) {
   process_cluster c;
   ASSERT_TRUE(c.start(1));
-  c.children[0].proc->signal(SIGSTOP); // the kernel still accepts the connection
+  ASSERT_TRUE(c.children[0].proc->pause()); // stopped; the kernel still accepts the connection
   inspector fresh;                      // not connected yet: the handshake itself must time out
   auto start = std::chrono::steady_clock::now();
   auto s = fresh.state("127.0.0.1", c.children[0].port, 500ms);

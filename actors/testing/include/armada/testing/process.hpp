@@ -32,6 +32,11 @@ public:
   /// Sends `sig` without waiting (SIGSTOP, SIGCONT, SIGTERM …).
   void signal(int sig);
 
+  /// Sends SIGSTOP and returns once the kernel reports the process stopped (kill() returns
+  /// before every thread of the target has stopped); false if it ended instead. Resume it with
+  /// `signal(SIGCONT)`.
+  bool pause();
+
   /// Sends `sig`, then waits for the process to end (a stopped one is continued first so it
   /// can handle the signal); returns its wait status. Reaps once; later calls return 0.
   int stop(int sig);
