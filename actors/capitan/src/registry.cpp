@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <thread>
 
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
@@ -12,7 +11,6 @@ namespace armada::capitan::detail {
 
 namespace {
 thread_local int hook_depth = 0;
-
 
 struct hook_scope {
   hook_scope() { ++hook_depth; }
